@@ -1,0 +1,105 @@
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <regex>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "base/errors.h"
+#include "base/log.h"
+#include "base/random.h"
+#include "base/status.h"
+
+namespace ck {
+namespace {
+
+TEST(Errors, CodesAreUniqueAndHaveHttpStatus) {
+  int n = 0;
+  const ErrorInfo* all = allErrors(&n);
+  ASSERT_GT(n, 0);
+  std::set<int> seen;
+  for (int i = 0; i < n; ++i) {
+    EXPECT_TRUE(seen.insert(static_cast<int>(all[i].code)).second) << all[i].name;
+    EXPECT_GE(all[i].httpStatus, 400) << all[i].name;
+    EXPECT_LT(all[i].httpStatus, 600) << all[i].name;
+  }
+  EXPECT_EQ(errorInfo(ErrorCode::kBodyTooLarge).httpStatus, 413);
+  EXPECT_EQ(Status::error(ErrorCode::kPageSizeTooLarge).httpStatus(), 400);
+}
+
+TEST(Status, ResultCarriesValueOrError) {
+  Result<int> good = 5;
+  ASSERT_TRUE(good.ok());
+  EXPECT_EQ(*good, 5);
+  Result<int> bad = Status(ErrorCode::kEntityNotFound, "no such row");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kEntityNotFound);
+  EXPECT_EQ(bad.status().message(), "no such row");
+}
+
+class CountingRandom final : public Random {
+ public:
+  void fill(void* out, size_t n) override {
+    auto* p = static_cast<unsigned char*>(out);
+    for (size_t i = 0; i < n; ++i) p[i] = static_cast<unsigned char>(next_++);
+  }
+
+ private:
+  unsigned next_ = 0;
+};
+
+TEST(Random, GuidIsUppercaseVersion4) {
+  SystemRandom random;
+  std::regex shape("^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$");
+  std::set<std::string> seen;
+  for (int i = 0; i < 100; ++i) {
+    std::string g = newGuid(random);
+    EXPECT_TRUE(std::regex_match(g, shape)) << g;
+    seen.insert(g);
+  }
+  EXPECT_EQ(seen.size(), 100u);
+  CountingRandom counting;
+  EXPECT_EQ(newGuid(counting), "00010203-0405-4607-8809-0A0B0C0D0E0F");
+}
+
+TEST(Random, HexAndConstantTimeEquals) {
+  EXPECT_EQ(toHex(std::string("\x00\xff\x10", 3)), "00ff10");
+  SystemRandom random;
+  EXPECT_EQ(randomHex(random, 32).size(), 64u);
+  struct Case {
+    const char* a;
+    const char* b;
+    bool equal;
+  } cases[] = {{"", "", true}, {"abc", "abc", true}, {"abc", "abd", false}, {"abc", "ab", false}, {"", "a", false}};
+  for (const Case& c : cases) EXPECT_EQ(constantTimeEquals(c.a, c.b), c.equal) << c.a << " vs " << c.b;
+  EXPECT_EQ(sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Log, JsonLinesAreParseable) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  StreamLogger log(f, LogLevel::kInfo, LogFormat::kJson);
+  log.debug("hidden");
+  log.info("request", {{"path", "/a \"b\""}, {"status", 200}});
+  std::rewind(f);
+  char buf[512] = {};
+  ASSERT_NE(std::fgets(buf, sizeof buf, f), nullptr);
+  auto j = nlohmann::json::parse(buf);
+  EXPECT_EQ(j["msg"], "request");
+  EXPECT_EQ(j["path"], "/a \"b\"");
+  EXPECT_EQ(j["status"], 200);
+  EXPECT_EQ(j["level"], "info");
+  EXPECT_EQ(std::fgets(buf, sizeof buf, f), nullptr) << "debug line was written below the level";
+  std::fclose(f);
+}
+
+TEST(Log, LevelsParse) {
+  LogLevel l;
+  EXPECT_TRUE(parseLogLevel("warn", &l));
+  EXPECT_EQ(l, LogLevel::kWarn);
+  EXPECT_FALSE(parseLogLevel("loud", &l));
+}
+
+}  // namespace
+}  // namespace ck

@@ -1,0 +1,56 @@
+#pragma once
+
+// Every error code a client can meet, declared once. The HTTP layer, the
+// services, `explain` and the docs read this table; nothing else invents codes.
+//
+// Codes below 100000 are Backendless's (same number, same meaning). Codes from
+// 100000 up are cloudkeep's own, for conditions Backendless has no code for;
+// for the HTTP protocol errors the last three digits are the HTTP status.
+//
+// X(name, code, http_status, default message)
+#define CK_ERROR_CODES(X)                                                              \
+  X(kEntityNotFound, 1000, 404, "Entity with the specified ID cannot be found")        \
+  X(kPageSizeTooLarge, 1025, 400, "Page size cannot be greater than 100")              \
+  X(kAppNotFound, 2002, 404, "Unable to find application")                             \
+  X(kInvalidUserToken, 3064, 401, "Not existing user token")                           \
+  X(kBadRequest, 100400, 400, "Malformed request")                                     \
+  X(kUnauthorized, 100401, 401, "Missing or invalid credentials")                      \
+  X(kNotFound, 100404, 404, "No such route")                                           \
+  X(kMethodNotAllowed, 100405, 405, "Method not allowed on this route")                \
+  X(kHeaderTimeout, 100408, 408, "Request headers not received in time")               \
+  X(kBodyTooLarge, 100413, 413, "Request body too large")                              \
+  X(kUriTooLong, 100414, 414, "Request line too long")                                 \
+  X(kUnsupportedMediaType, 100415, 415, "Unsupported content type")                    \
+  X(kExpectationFailed, 100417, 417, "Unsupported expectation")                        \
+  X(kHeadersTooLarge, 100431, 431, "Request headers too large")                        \
+  X(kInternal, 100500, 500, "Internal error")                                          \
+  X(kNotImplemented, 100501, 501, "Not implemented")                                   \
+  X(kTooManyConnections, 100503, 503, "Too many connections")                          \
+  X(kShuttingDown, 100504, 503, "Server is shutting down")                             \
+  X(kInvalidArgument, 100600, 400, "Invalid argument")                                 \
+  X(kAlreadyExists, 100601, 409, "Already exists")
+
+namespace ck {
+
+enum class ErrorCode : int {
+  kOk = 0,
+#define CK_ERROR_ENUM(name, code, status, message) name = code,
+  CK_ERROR_CODES(CK_ERROR_ENUM)
+#undef CK_ERROR_ENUM
+};
+
+struct ErrorInfo {
+  ErrorCode code;
+  int httpStatus;
+  const char* name;            // e.g. "kBadRequest"
+  const char* defaultMessage;  // safe to show a client
+};
+
+// REQUIRES: `code` is one of the table's codes (not kOk). Unknown codes map to
+// kInternal's entry.
+const ErrorInfo& errorInfo(ErrorCode code);
+
+// Every entry of the table, in declaration order (for docs and tests).
+const ErrorInfo* allErrors(int* count);
+
+}  // namespace ck
