@@ -1,0 +1,61 @@
+#include "storage/app_store.h"
+
+#include <filesystem>
+
+#include "storage/migrations.h"
+#include "storage/sqlite.h"
+
+namespace ck::storage {
+
+namespace {
+
+// The app schema. Append only; see migrations.h. Host tables start with '_'.
+constexpr Migration kAppMigrations[] = {
+    {1, R"sql(
+      CREATE TABLE _settings(
+        key TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+      ) STRICT;
+    )sql"},
+};
+
+}  // namespace
+
+std::unique_ptr<AppStore> AppStore::open(const std::string& dir) {
+  std::filesystem::create_directories(dir);
+  std::string path = (std::filesystem::path(dir) / "app.db").string();
+  auto db = std::make_unique<Database>(path);
+  applyMigrations(*db, kAppMigrations);
+  return std::unique_ptr<AppStore>(new AppStore(dir, std::move(path), std::move(db)));
+}
+
+AppStore::AppStore(std::string dir, std::string path, std::unique_ptr<Database> db)
+    : dir_(std::move(dir)), path_(std::move(path)), db_(std::move(db)) {}
+
+AppStore::~AppStore() = default;
+
+std::optional<std::string> AppStore::getSetting(std::string_view key) const {
+  std::lock_guard lock(mu_);
+  CachedStatement stmt = db_->prepare("SELECT value FROM _settings WHERE key = ?1");
+  stmt->bind(1, key);
+  if (!stmt->step()) return std::nullopt;
+  return stmt->columnText(0);
+}
+
+void AppStore::setSetting(std::string_view key, std::string_view value) {
+  std::lock_guard lock(mu_);
+  CachedStatement stmt = db_->prepare(
+      "INSERT INTO _settings(key, value) VALUES(?1, ?2) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  stmt->bind(1, key).bind(2, value).run();
+}
+
+std::vector<std::pair<std::string, std::string>> AppStore::settings() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::pair<std::string, std::string>> out;
+  CachedStatement stmt = db_->prepare("SELECT key, value FROM _settings ORDER BY key");
+  while (stmt->step()) out.emplace_back(stmt->columnText(0), stmt->columnText(1));
+  return out;
+}
+
+}  // namespace ck::storage
