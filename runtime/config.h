@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/log.h"
+#include "base/status.h"
+#include "runtime/http/server.h"
+
+namespace ck::runtime {
+
+// Everything a cloudkeep process can be told, with its default. Defaults live
+// here; environment variables override them (applyEnvironment), and command
+// line flags override both (tools/cloudkeep_main.cc).
+struct Config {
+  // The data folder: host.db, admin.token, apps/<appId>/... Env: CLOUDKEEP_DATA.
+  std::string dataDir = ".cloudkeep";
+  // Where to listen, HOST:PORT; port 0 takes any free port. Env: CLOUDKEEP_LISTEN.
+  std::string listen = "127.0.0.1:8080";
+  // Threads for requests that run no JavaScript (data, files, users, admin).
+  // Env: CLOUDKEEP_DIRECT_WORKERS.
+  size_t directWorkers = 4;
+  // Log level (debug, info, warn, error) and format (human, json).
+  // Env: CLOUDKEEP_LOG_LEVEL, CLOUDKEEP_LOG_FORMAT.
+  LogLevel logLevel = LogLevel::kInfo;
+  LogFormat logFormat = LogFormat::kHuman;
+  // HTTP limits (see http::ServerConfig for each default). host/port are
+  // filled from `listen` when the server starts. Env: CLOUDKEEP_MAX_BODY_BYTES,
+  // CLOUDKEEP_MAX_CONNECTIONS, CLOUDKEEP_CORS_ORIGINS (comma-separated).
+  http::ServerConfig http;
+};
+
+// Splits "HOST:PORT" (HOST may be empty for 127.0.0.1). kInvalidArgument when malformed.
+Status parseListen(std::string_view text, std::string* host, int* port);
+
+// Applies the CLOUDKEEP_* environment variables that are set. `getenv` is
+// injected for tests. kInvalidArgument names the variable that is malformed.
+Status applyEnvironment(Config& config, const std::function<const char*(const char*)>& getenv);
+
+// Parses a log format name ("human" or "json").
+bool parseLogFormat(std::string_view text, LogFormat* out);
+
+}  // namespace ck::runtime
