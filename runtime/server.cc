@@ -1,0 +1,129 @@
+#include "runtime/server.h"
+
+#include <uv.h>
+
+#include <exception>
+#include <future>
+#include <stdexcept>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "runtime/http/router.h"
+#include "runtime/http/server.h"
+#include "runtime/http/worker_pool.h"
+#include "runtime/routes.h"
+#include "services/host.h"
+
+namespace ck::runtime {
+
+class Server::Impl {
+ public:
+  Impl(Config config, Logger& log, const Clock& clock, Random& random)
+      : config_(std::move(config)), log_(log), clock_(clock), random_(random) {}
+
+  ~Impl() { stop(); }
+
+  Status start() {
+    if (running_) return Status(ErrorCode::kInvalidArgument, "server already started");
+    http::ServerConfig httpConfig = config_.http;
+    if (Status st = parseListen(config_.listen, &httpConfig.host, &httpConfig.port); !st.ok()) return st;
+    try {
+      host_ = services::Host::open(config_.dataDir, random_, clock_, log_);
+    } catch (const std::exception& e) {
+      log_.error("cannot open data folder", {{"dataDir", config_.dataDir}, {"error", e.what()}});
+      return Status(ErrorCode::kInternal, fmt::format("cannot open data folder {}: {}", config_.dataDir, e.what()));
+    }
+
+    addHealthRoutes(router_);
+    addAdminRoutes(router_, *host_);
+
+    // Everything below is set up on this thread before the loop thread
+    // starts; from then on only the loop thread touches the loop.
+    if (int rc = uv_loop_init(&loop_); rc != 0) throw std::runtime_error(uv_strerror(rc));
+    loopInitialised_ = true;
+    pool_ = std::make_unique<http::WorkerPool>(&loop_, config_.directWorkers);
+    http_ = std::make_unique<http::HttpServer>(&loop_, httpConfig, router_, *pool_, log_, clock_);
+    uv_async_init(&loop_, &stopAsync_, [](uv_async_t* handle) {
+      static_cast<Impl*>(handle->data)->onStopRequested();
+    });
+    stopAsync_.data = this;
+    if (Status st = http_->listen(); !st.ok()) {
+      // Nothing runs yet: close what was opened and let the loop finish it.
+      onStopRequested();
+      uv_run(&loop_, UV_RUN_DEFAULT);
+      teardownLoop();
+      return st;
+    }
+    port_ = http_->port();
+    running_ = true;
+    thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+    log_.info("listening", {{"url", url()}, {"dataDir", config_.dataDir},
+                            {"directWorkers", static_cast<uint64_t>(config_.directWorkers)}});
+    return {};
+  }
+
+  void stop() {
+    if (!running_) return;
+    running_ = false;
+    uv_async_send(&stopAsync_);
+    thread_.join();
+    teardownLoop();
+    log_.info("stopped");
+  }
+
+  int port() const { return port_; }
+  std::string url() const {
+    std::string listenHost;
+    int ignored = 0;
+    (void)parseListen(config_.listen, &listenHost, &ignored);
+    if (listenHost == "0.0.0.0") listenHost = "127.0.0.1";
+    return fmt::format("http://{}:{}", listenHost, port_);
+  }
+  services::Host& host() { return *host_; }
+
+ private:
+  // On the loop thread: shut the HTTP server down, then the pool, then our own handle.
+  void onStopRequested() {
+    http_->shutdown([this] {
+      pool_->stop();
+      uv_close(reinterpret_cast<uv_handle_t*>(&stopAsync_), nullptr);
+    });
+  }
+
+  void teardownLoop() {
+    http_.reset();
+    pool_.reset();
+    if (loopInitialised_) {
+      int rc = uv_loop_close(&loop_);
+      if (rc != 0) log_.error("event loop closed with handles still open", {{"error", uv_strerror(rc)}});
+      loopInitialised_ = false;
+    }
+  }
+
+  Config config_;
+  Logger& log_;
+  const Clock& clock_;
+  Random& random_;
+  std::unique_ptr<services::Host> host_;
+  http::Router router_;
+  uv_loop_t loop_{};
+  bool loopInitialised_ = false;
+  uv_async_t stopAsync_{};
+  std::unique_ptr<http::WorkerPool> pool_;
+  std::unique_ptr<http::HttpServer> http_;
+  std::thread thread_;
+  bool running_ = false;
+  int port_ = 0;
+};
+
+Server::Server(Config config, Logger& log, const Clock& clock, Random& random)
+    : impl_(std::make_unique<Impl>(std::move(config), log, clock, random)) {}
+Server::~Server() = default;
+Status Server::start() { return impl_->start(); }
+void Server::stop() { impl_->stop(); }
+int Server::port() const { return impl_->port(); }
+std::string Server::url() const { return impl_->url(); }
+services::Host& Server::host() { return impl_->host(); }
+
+}  // namespace ck::runtime
