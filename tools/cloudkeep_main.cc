@@ -1,8 +1,110 @@
+// The `cloudkeep` command line: maps subcommands to calls on library classes.
+// Flags override environment variables, which override the defaults in
+// runtime::Config.
+
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 
-#include "sandbox/v8_info.h"
+#include <CLI/CLI.hpp>
 
-int main() {
-  std::printf("cloudkeep (V8 %s)\n", ck::sandbox::v8Version().c_str());
-  return 0;
+#include "runtime/config.h"
+#include "tools/commands.h"
+
+namespace {
+
+// Flags shared by every subcommand that starts or finds a server.
+struct CommonFlags {
+  std::string dataDir;
+  std::string logLevel;
+  std::string logFormat;
+};
+
+void addDataFlag(CLI::App* cmd, CommonFlags& flags) {
+  cmd->add_option("--data", flags.dataDir, "Data folder (default: $CLOUDKEEP_DATA, then ./.cloudkeep)");
+}
+
+void addLogFlags(CLI::App* cmd, CommonFlags& flags) {
+  cmd->add_option("--log-level", flags.logLevel, "debug, info, warn or error (default info)")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  cmd->add_option("--log-format", flags.logFormat, "human or json (default human)")
+      ->check(CLI::IsMember({"human", "json"}));
+}
+
+// Defaults, then the environment, then the flags.
+bool buildConfig(const CommonFlags& flags, ck::runtime::Config* config) {
+  ck::Status st = ck::runtime::applyEnvironment(*config, [](const char* n) { return std::getenv(n); });
+  if (!st.ok()) {
+    std::fprintf(stderr, "cloudkeep: %s\n", st.message().c_str());
+    return false;
+  }
+  if (!flags.dataDir.empty()) config->dataDir = flags.dataDir;
+  if (!flags.logLevel.empty()) ck::parseLogLevel(flags.logLevel, &config->logLevel);
+  if (!flags.logFormat.empty()) ck::runtime::parseLogFormat(flags.logFormat, &config->logFormat);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"cloudkeep: a self-hosted cloud-code host"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "cloudkeep 0.1.0");
+
+  CommonFlags flags;
+  std::string listen;
+  auto* serve = app.add_subcommand("serve", "Run the production server (many apps) until SIGINT/SIGTERM");
+  addDataFlag(serve, flags);
+  addLogFlags(serve, flags);
+  serve->add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8080; $CLOUDKEEP_LISTEN)");
+
+  ck::tools::DevOptions dev;
+  auto* devCmd = app.add_subcommand("dev", "Run the local dev runner on an app folder");
+  devCmd->add_option("APP_DIR", dev.appDir, "The app folder (holds cloudkeep.json)")->required();
+  devCmd->add_option("--port", dev.port, "Port on 127.0.0.1 (default 8080; 0 takes a free one)")
+      ->check(CLI::Range(0, 65535));
+  devCmd->add_option("--data", dev.dataDir, "Data folder (default APP_DIR/.cloudkeep)");
+  addLogFlags(devCmd, flags);
+
+  auto* appCmd = app.add_subcommand("app", "Manage the apps of a running server");
+  appCmd->require_subcommand(1);
+  std::string appName;
+  bool json = false;
+  auto* create = appCmd->add_subcommand("create", "Create an app; prints its id and API keys");
+  create->add_option("NAME", appName, "The app's name (A-Z a-z 0-9 _ . -)")->required();
+  create->add_flag("--json", json, "Print JSON");
+  addDataFlag(create, flags);
+  auto* list = appCmd->add_subcommand("list", "List the apps with their API keys");
+  list->add_flag("--json", json, "Print JSON");
+  addDataFlag(list, flags);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : ck::tools::kExitUsage;
+  }
+
+  ck::runtime::Config config;
+  if (!buildConfig(flags, &config)) return ck::tools::kExitUsage;
+  try {
+    if (*serve) {
+      if (!listen.empty()) {
+        std::string host;
+        int port = 0;
+        if (ck::Status st = ck::runtime::parseListen(listen, &host, &port); !st.ok()) {
+          std::fprintf(stderr, "cloudkeep: --listen: %s\n", st.message().c_str());
+          return ck::tools::kExitUsage;
+        }
+        config.listen = listen;
+      }
+      return ck::tools::runServe(config);
+    }
+    if (*devCmd) return ck::tools::runDev(config, dev);
+    if (*create) return ck::tools::runAppCreate(config.dataDir, appName, json);
+    if (*list) return ck::tools::runAppList(config.dataDir, json);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cloudkeep: %s\n", e.what());
+    return ck::tools::kExitFailure;
+  }
+  return ck::tools::kExitUsage;
 }

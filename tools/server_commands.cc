@@ -1,0 +1,161 @@
+// `cloudkeep serve` and `cloudkeep dev`: start the server core and run until
+// SIGINT or SIGTERM, then shut down gracefully and exit 0.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/server.h"
+#include "services/host.h"
+#include "tools/commands.h"
+#include "tools/files.h"
+
+namespace ck::tools {
+namespace {
+
+using nlohmann::json;
+
+// Blocks SIGINT and SIGTERM in this thread and every thread started after
+// it, so that waitForStopSignal() receives them synchronously.
+sigset_t blockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int waitForStopSignal(const sigset_t& set) {
+  int sig = 0;
+  sigwait(&set, &sig);
+  return sig;
+}
+
+// Runs `server` until a stop signal; writes <data>/server.json while it runs
+// so admin commands can find it.
+int serveUntilSignal(runtime::Server& server, const sigset_t& signals, const std::string& dataDir,
+                     Logger& log) {
+  std::string marker = dataDir + "/server.json";
+  writeFileAtomically(marker, json{{"url", server.url()}, {"pid", ::getpid()}}.dump(2) + "\n");
+  int sig = waitForStopSignal(signals);
+  log.info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+  server.stop();
+  std::filesystem::remove(marker);
+  return kExitOk;
+}
+
+std::unique_ptr<StreamLogger> makeLogger(const runtime::Config& config) {
+  return std::make_unique<StreamLogger>(stderr, config.logLevel, config.logFormat);
+}
+
+// Reads and checks APP_DIR/cloudkeep.json; returns the app's name.
+Result<std::string> readAppName(const std::string& appDir) {
+  std::string path = appDir + "/cloudkeep.json";
+  std::ifstream in(path);
+  if (!in) return Status(ErrorCode::kInvalidArgument, fmt::format("{}: cannot read (no such file?)", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json doc;
+  try {
+    doc = json::parse(ss.str());
+  } catch (const json::parse_error& e) {
+    return Status(ErrorCode::kInvalidArgument, fmt::format("{}: invalid JSON at byte {}", path, e.byte));
+  }
+  if (!doc.is_object()) return Status(ErrorCode::kInvalidArgument, fmt::format("{}: must be a JSON object", path));
+  std::string name;
+  if (doc.contains("name")) {
+    if (!doc["name"].is_string()) {
+      return Status(ErrorCode::kInvalidArgument, fmt::format("{}: \"name\" must be a string", path));
+    }
+    name = doc["name"].get<std::string>();
+  } else {
+    name = std::filesystem::absolute(appDir).lexically_normal().filename().string();
+  }
+  if (!services::isValidAppName(name)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("{}: app name \"{}\" must be 1-64 characters of A-Z a-z 0-9 _ . -", path, name));
+  }
+  return name;
+}
+
+// The dev app: the one named in dev.json if it still exists, else the one
+// with the folder's app name, else a new one.
+Result<services::AppInfo> ensureDevApp(services::Host& host, const std::string& dataDir,
+                                       const std::string& name) {
+  std::ifstream in(dataDir + "/dev.json");
+  if (in) {
+    json doc = json::parse(in, nullptr, false);
+    if (doc.is_object() && doc.contains("appId") && doc["appId"].is_string()) {
+      if (auto app = host.findApp(doc["appId"].get<std::string>())) return *app;
+    }
+  }
+  if (auto app = host.findAppByName(name)) return *app;
+  return host.createApp(name);
+}
+
+}  // namespace
+
+int runServe(const runtime::Config& config) {
+  auto log = makeLogger(config);
+  SystemClock clock;
+  SystemRandom random;
+  sigset_t signals = blockStopSignals();
+  runtime::Server server(config, *log, clock, random);
+  if (Status st = server.start(); !st.ok()) {
+    std::fprintf(stderr, "cloudkeep: %s\n", st.message().c_str());
+    return kExitFailure;
+  }
+  return serveUntilSignal(server, signals, config.dataDir, *log);
+}
+
+int runDev(runtime::Config config, const DevOptions& options) {
+  Result<std::string> name = readAppName(options.appDir);
+  if (!name.ok()) {
+    std::fprintf(stderr, "cloudkeep: %s\n", name.status().message().c_str());
+    return kExitUsage;
+  }
+  config.dataDir = options.dataDir.empty() ? options.appDir + "/.cloudkeep" : options.dataDir;
+  config.listen = fmt::format("127.0.0.1:{}", options.port);
+
+  auto log = makeLogger(config);
+  SystemClock clock;
+  SystemRandom random;
+  sigset_t signals = blockStopSignals();
+  runtime::Server server(config, *log, clock, random);
+  if (Status st = server.start(); !st.ok()) {
+    std::fprintf(stderr, "cloudkeep: %s\n", st.message().c_str());
+    return kExitFailure;
+  }
+  Result<services::AppInfo> app = ensureDevApp(server.host(), config.dataDir, *name);
+  if (!app.ok()) {
+    std::fprintf(stderr, "cloudkeep: %s\n", app.status().message().c_str());
+    server.stop();
+    return kExitFailure;
+  }
+
+  json keys = json::object();
+  for (const auto& [kind, key] : app->keys) keys[std::string(services::clientKindName(kind))] = key;
+  json devInfo = {{"url", server.url()}, {"appId", app->id}, {"keys", keys}};
+  writeFileAtomically(config.dataDir + "/dev.json", devInfo.dump(2) + "\n");
+
+  std::printf("cloudkeep dev: serving app \"%s\"\n", app->name.c_str());
+  std::printf("  URL      %s\n", server.url().c_str());
+  std::printf("  App id   %s\n", app->id.c_str());
+  for (const auto& [kind, key] : app->keys) {
+    std::printf("  %-8s %s\n", fmt::format("{} key", services::clientKindName(kind)).c_str(), key.c_str());
+  }
+  std::printf("  Data     %s (dev.json, admin.token)\n", config.dataDir.c_str());
+  std::printf("Press Ctrl-C to stop.\n");
+  std::fflush(stdout);
+  return serveUntilSignal(server, signals, config.dataDir, *log);
+}
+
+}  // namespace ck::tools
