@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ struct RouteOptions {
   size_t maxBodyBytes = 0;
   // When true the handler starts once the headers are in and reads the body
   // from Request::bodyStream; otherwise the whole body is buffered first.
+  // Streaming handlers always run on the worker pool (reading blocks), even
+  // when `lane` says kLoop.
   bool streamBody = false;
 };
 
@@ -36,10 +39,16 @@ struct Route {
 
 // Matches method + path against the registered patterns. Segments are literal,
 // `{name}` (one non-empty segment) or a final `{name*}` (the rest, possibly
-// empty). Literal segments win over parameters regardless of order.
-// Built before the server starts; read-only (and so thread-safe) afterwards.
+// empty; `/files/{p*}` also matches `/files`). Literal segments win over
+// parameters, and parameters over a rest, regardless of order; among routes
+// whose pattern matches, the most specific one whose method matches wins (an
+// exact method beats "*", then the earlier registration). Built before the
+// server starts; read-only (and so thread-safe) afterwards.
 class Router {
  public:
+  // Throws std::invalid_argument for a malformed pattern (not starting with
+  // '/', an empty or unterminated `{}`, a `{name*}` that is not last): that is
+  // a wiring bug, found at startup.
   void add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
 
   struct Match {
@@ -50,8 +59,25 @@ class Router {
   // `path` is percent-decoded.
   Match match(std::string_view method, std::string_view path) const;
 
+  const std::vector<Route>& routes() const { return routes_; }
+
  private:
+  struct Segment {
+    enum class Kind : uint8_t { kLiteral, kParam, kRest };
+    Kind kind;
+    std::string text;  // the literal, or the parameter's name
+  };
+  using Pattern = std::vector<Segment>;
+
+  static Pattern compile(const std::string& pattern);
+  // Whether `path` matches; fills `params` when it is not null.
+  static bool matches(const Pattern& pattern, std::string_view path,
+                      std::vector<std::pair<std::string, std::string>>* params);
+  // <0 when `a` is more specific than `b`, 0 when equally specific.
+  static int compareSpecificity(const Pattern& a, const Pattern& b);
+
   std::vector<Route> routes_;
+  std::vector<Pattern> patterns_;  // patterns_[i] is routes_[i].pattern compiled
 };
 
 }  // namespace ck::http

@@ -33,6 +33,15 @@ struct ServerConfig {
   size_t maxPipelined = 64;                  // parsed requests queued per connection before reading pauses
   std::vector<std::string> corsOrigins = {"*"};  // allowed origins; "*" any (never with credentials)
   uint64_t shutdownGraceMs = 10'000;         // in-flight requests get this long on shutdown
+  size_t streamBufferBytes = 1024 * 1024;    // streaming routes: body bytes buffered before reading pauses
+};
+
+// Counters for tests and metrics; read on the loop thread.
+struct ServerStats {
+  uint64_t connectionsAccepted = 0;
+  uint64_t requests = 0;            // requests answered or abandoned (one access-log line each)
+  uint64_t refusals = 0;            // connections closed after an error status (413, 431, 503, ...)
+  uint64_t streamReadPauses = 0;    // times a streaming body's full buffer paused reading
 };
 
 // An HTTP/1.1 server on a libuv loop. Parses with llhttp on the loop thread,
@@ -43,6 +52,18 @@ struct ServerConfig {
 //
 // Fails at listen() with an error Status (address in use, bad host); after
 // that, client errors are answered per request and never stop the server.
+// Every refusal (limits, malformed input, overload) is sent with
+// `Connection: close`, then the write side is shut down and input is read and
+// discarded for a bounded time before closing, so the client gets the answer
+// instead of a reset. One access-log line per request (info: id, method,
+// route pattern, status, bytes out, µs, remote address; never the raw path,
+// query, headers or body); status 499 marks a request whose connection
+// closed before its response was written. listen() ignores SIGPIPE for the
+// process (a peer that resets must not kill the server).
+//
+// REQUIRES: the Router, WorkerPool, Logger and Clock outlive the server; the
+// pool runs on the same loop; shutdown() has completed (or listen() was never
+// called) before the destructor runs.
 class HttpServer {
  public:
   HttpServer(uv_loop_t* loop, ServerConfig config, const Router& router, WorkerPool& pool,
@@ -57,9 +78,12 @@ class HttpServer {
   // Stops accepting, lets in-flight requests finish (up to shutdownGraceMs),
   // closes idle connections and every handle; then calls `done` on the loop
   // thread. The loop then has nothing of the server left open.
+  // A handler that never returns keeps `done` waiting (its connection is
+  // closed at the grace deadline, but its Exchange stays until it returns).
   void shutdown(std::function<void()> done);
 
   size_t openConnections() const;
+  const ServerStats& stats() const;
 
  private:
   class Impl;
