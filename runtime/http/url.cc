@@ -73,29 +73,27 @@ bool parseQuery(std::string_view raw, QueryList* out) {
 bool splitTarget(std::string_view target, std::string* path, std::string* rawQuery) {
   rawQuery->clear();
   if (target == "*") {
-    path->assign("*");
+    path->clear();  // (not assign("*"): GCC 12 -O3 warns falsely about overlap)
+    path->push_back('*');
     return true;
   }
   if (target.empty()) return false;
+  // `rest` starts at the path; an absolute-form target may have none ("/").
+  std::string_view rest = target;
+  bool impliedRoot = false;
   if (target[0] != '/') {
     // absolute-form: scheme "://" authority, then the path (maybe empty).
     size_t scheme = target.find("://");
     if (scheme == std::string_view::npos || scheme == 0) return false;
-    size_t slash = target.find_first_of("/?#", scheme + 3);
-    if (slash == std::string_view::npos) {
-      target = "/";
-    } else if (target[slash] != '/') {
-      std::string rebuilt = "/" + std::string(target.substr(slash));
-      return splitTarget(rebuilt, path, rawQuery);
-    } else {
-      target = target.substr(slash);
-    }
+    size_t end = target.find_first_of("/?#", scheme + 3);
+    rest = end == std::string_view::npos ? std::string_view() : target.substr(end);
+    impliedRoot = rest.empty() || rest[0] != '/';
   }
-  size_t hash = target.find('#');
-  if (hash != std::string_view::npos) target = target.substr(0, hash);
-  size_t q = target.find('?');
-  std::string_view rawPath = target.substr(0, q);
-  if (q != std::string_view::npos) rawQuery->assign(target.substr(q + 1));
+  size_t hash = rest.find('#');
+  if (hash != std::string_view::npos) rest = rest.substr(0, hash);
+  size_t q = rest.find('?');
+  std::string_view rawPath = impliedRoot ? std::string_view("/") : rest.substr(0, q);
+  if (q != std::string_view::npos) rawQuery->assign(rest.substr(q + 1));
   if (!percentDecode(rawPath, false, path)) return false;
   return !hasDotSegment(*path);
 }
