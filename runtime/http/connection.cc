@@ -1,0 +1,715 @@
+#include "runtime/http/connection.h"
+
+#include <cassert>
+#include <exception>
+#include <string_view>
+#include <utility>
+
+#include "runtime/http/url.h"
+
+namespace ck::http {
+namespace {
+
+Connection* self(llhttp_t* p) { return static_cast<Connection*>(p->data); }
+
+bool equalsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+const char* methodName(uint8_t method) { return llhttp_method_name(static_cast<llhttp_method_t>(method)); }
+
+constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Life cycle
+
+Connection::Connection(ServerContext& ctx) : ctx_(ctx) {
+  uv_tcp_init(ctx_.loop, &tcp_);
+  tcp_.data = this;
+  uv_timer_init(ctx_.loop, &timer_);
+  timer_.data = this;
+  handlesOpen_ = 2;
+  llhttp_init(&parser_, HTTP_REQUEST, parserSettings());
+  parser_.data = this;
+}
+
+Connection::~Connection() = default;
+
+void Connection::start(bool overCapacity) {
+  uv_tcp_nodelay(&tcp_, 1);
+  sockaddr_storage addr{};
+  int len = sizeof addr;
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    char buf[64] = {};
+    if (addr.ss_family == AF_INET6) {
+      uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&addr), buf, sizeof buf);
+    } else {
+      uv_ip4_name(reinterpret_cast<sockaddr_in*>(&addr), buf, sizeof buf);
+    }
+    remoteAddr_ = buf;
+  }
+  if (overCapacity) {
+    refuse(ErrorCode::kTooManyConnections);
+    pump();
+    return;
+  }
+  startTimer(TimerMode::kHeader, ctx_.config.headerTimeoutMs);
+  updateReading();
+}
+
+void Connection::beginShutdown() {
+  if (closing_ || draining_) return;
+  if (queue_.empty()) {
+    if (!partial_ && !parsing_) {
+      closeNow();
+      return;
+    }
+    refuse(ErrorCode::kShuttingDown);
+    updateReading();
+    pump();
+    return;
+  }
+  // Requests in flight finish; write() adds Connection: close from now on,
+  // and afterWrite() closes once nothing is left.
+}
+
+void Connection::closeNow() {
+  if (closing_) return;
+  closing_ = true;
+  reading_ = false;
+  failStreams(Status(ErrorCode::kBadRequest, "Client disconnected"));
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), &Connection::onClose);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), &Connection::onClose);
+}
+
+void Connection::onClose(uv_handle_t* handle) {
+  auto* c = static_cast<Connection*>(handle->data);
+  --c->handlesOpen_;
+  c->maybeDestroy();
+}
+
+void Connection::maybeDestroy() {
+  if (handlesOpen_ > 0 || handlerRunning_) return;
+  for (auto& ex : queue_) {
+    if (ex->headersDone || ex->refusalCode != ErrorCode::kOk) logAccess(*ex, 499);
+  }
+  ctx_.onConnectionDone(this);  // deletes this
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+void Connection::onAlloc(uv_handle_t* handle, size_t, uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(handle->data);
+  buf->base = c->ctx_.readBuffer.get();
+  buf->len = ServerContext::kReadBufferBytes;
+}
+
+void Connection::onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+  auto* c = static_cast<Connection*>(s->data);
+  if (nread > 0) {
+    size_t n = static_cast<size_t>(nread);
+    if (c->draining_) {
+      c->drained_ += n;
+      if (c->drained_ > c->ctx_.config.drainMaxBytes) c->closeNow();
+      return;
+    }
+    if (c->closing_ || c->refused_ || c->stopParsing_) return;
+    if (c->pausedForQueue_) {
+      c->pendingInput_.append(buf->base, n);
+      return;
+    }
+    c->feed(buf->base, n);
+  } else if (nread < 0) {
+    if (nread == UV_EOF) {
+      c->onPeerEnd();
+    } else {
+      c->closeNow();
+    }
+  }
+}
+
+void Connection::updateReading() {
+  bool want = !closing_ && (draining_ || (!refused_ && !stopParsing_ && !pausedForQueue_ && !streamPaused_ &&
+                                          !peerEnded_));
+  if (want == reading_) return;
+  if (want) {
+    if (uv_read_start(stream(), &Connection::onAlloc, &Connection::onRead) != 0) {
+      closeNow();
+      return;
+    }
+    reading_ = true;
+  } else {
+    uv_read_stop(stream());
+    reading_ = false;
+  }
+}
+
+void Connection::onPeerEnd() {
+  peerEnded_ = true;
+  if (draining_ || partial_ || parsing_) {
+    // Done draining, or the client gave up in the middle of a request.
+    closeNow();
+    return;
+  }
+  updateReading();
+  if (queue_.empty() && pendingInput_.empty()) closeNow();
+  // Otherwise the complete requests are answered first (see afterWrite).
+}
+
+// ---------------------------------------------------------------------------
+// Parsing
+
+const llhttp_settings_t* Connection::parserSettings() {
+  static const llhttp_settings_t settings = [] {
+    llhttp_settings_t s;
+    llhttp_settings_init(&s);
+    s.on_message_begin = &Connection::onMessageBegin;
+    s.on_method = &Connection::onSpan;
+    s.on_url = &Connection::onUrl;
+    s.on_version = &Connection::onSpan;
+    s.on_header_field = &Connection::onHeaderField;
+    s.on_header_field_complete = &Connection::onHeaderFieldComplete;
+    s.on_header_value = &Connection::onHeaderValue;
+    s.on_headers_complete = &Connection::onHeadersComplete;
+    s.on_chunk_header = &Connection::onChunkHeader;
+    s.on_body = &Connection::onBody;
+    s.on_message_complete = &Connection::onMessageComplete;
+    return s;
+  }();
+  return &settings;
+}
+
+void Connection::feed(const char* data, size_t len) {
+  if (inHeaders_) headerMark_ = data;
+  llhttp_errno_t err = llhttp_execute(&parser_, data, len);
+  if (!refused_ && !closing_) {
+    switch (err) {
+      case HPE_OK:
+        if (inHeaders_ && headerMark_) {
+          headerCarried_ += static_cast<size_t>(data + len - headerMark_);
+          if (headerCarried_ > ctx_.config.maxHeaderBytes) refuse(ErrorCode::kHeadersTooLarge);
+        }
+        break;
+      case HPE_PAUSED:
+        if (pausedForQueue_) {
+          const char* pos = llhttp_get_error_pos(&parser_);
+          if (pos && pos >= data && pos < data + len) pendingInput_.assign(pos, static_cast<size_t>(data + len - pos));
+        }
+        break;
+      case HPE_PAUSED_UPGRADE:
+        // No protocol upgrades: answer the request, then close.
+        stopParsing_ = true;
+        if (!queue_.empty()) queue_.back()->closeAfter = true;
+        break;
+      default:
+        refuse(ErrorCode::kBadRequest);
+        break;
+    }
+  }
+  headerMark_ = nullptr;
+  updateReading();
+  pump();
+}
+
+void Connection::resumeParsing() {
+  pausedForQueue_ = false;
+  llhttp_resume(&parser_);
+  if (pendingInput_.empty()) {
+    updateReading();
+    return;
+  }
+  std::string input;
+  input.swap(pendingInput_);
+  feed(input.data(), input.size());
+  if (peerEnded_ && (partial_ || parsing_)) closeNow();
+}
+
+// Counts the request line and header bytes of the request being parsed: from
+// its first byte (`headerMark_` in the current buffer, `headerCarried_` from
+// earlier buffers) to the end of the span just parsed. feed() adds the rest
+// of each buffer, so bytes llhttp skips without a callback count too.
+bool Connection::countHeaderBytes(const char* at, size_t len) {
+  if (!headerMark_) headerMark_ = at;
+  size_t n = headerCarried_ + static_cast<size_t>(at + len - headerMark_);
+  if (n > ctx_.config.maxHeaderBytes) {
+    refuse(ErrorCode::kHeadersTooLarge);
+    return false;
+  }
+  return true;
+}
+
+int Connection::onMessageBegin(llhttp_t* p) {
+  Connection* c = self(p);
+  if (c->ctx_.shuttingDown) {
+    c->stopParsing_ = true;
+    return HPE_PAUSED;
+  }
+  c->partial_ = c->newExchange();
+  c->parsing_ = c->partial_.get();
+  c->inHeaders_ = true;
+  c->inHeaderField_ = false;
+  c->headerCarried_ = 0;
+  c->headerMark_ = nullptr;
+  // The first request's deadline runs from the accept; later ones from their first byte.
+  if (c->timerMode_ != TimerMode::kHeader) c->startTimer(TimerMode::kHeader, c->ctx_.config.headerTimeoutMs);
+  return 0;
+}
+
+int Connection::onSpan(llhttp_t* p, const char* at, size_t len) {
+  return self(p)->countHeaderBytes(at, len) ? 0 : -1;
+}
+
+int Connection::onUrl(llhttp_t* p, const char* at, size_t len) {
+  Connection* c = self(p);
+  std::string& target = c->parsing_->request.target;
+  if (target.size() + len > c->ctx_.config.maxUrlBytes) {
+    c->refuse(ErrorCode::kUriTooLong);
+    return -1;
+  }
+  target.append(at, len);
+  return c->countHeaderBytes(at, len) ? 0 : -1;
+}
+
+int Connection::onHeaderField(llhttp_t* p, const char* at, size_t len) {
+  Connection* c = self(p);
+  if (!c->countHeaderBytes(at, len)) return -1;
+  HeaderList& headers = c->parsing_->request.headers;
+  if (!c->inHeaderField_) {
+    headers.emplace_back();
+    c->inHeaderField_ = true;
+  }
+  std::string& name = headers.back().first;
+  for (size_t i = 0; i < len; ++i) {
+    char ch = at[i];
+    name.push_back(ch >= 'A' && ch <= 'Z' ? static_cast<char>(ch - 'A' + 'a') : ch);
+  }
+  return 0;
+}
+
+int Connection::onHeaderFieldComplete(llhttp_t* p) {
+  self(p)->inHeaderField_ = false;
+  return 0;
+}
+
+int Connection::onHeaderValue(llhttp_t* p, const char* at, size_t len) {
+  Connection* c = self(p);
+  if (!c->countHeaderBytes(at, len)) return -1;
+  HeaderList& headers = c->parsing_->request.headers;
+  if (!headers.empty()) headers.back().second.append(at, len);
+  return 0;
+}
+
+int Connection::onHeadersComplete(llhttp_t* p) { return self(p)->headersComplete(); }
+
+int Connection::headersComplete() {
+  inHeaders_ = false;
+  headerMark_ = nullptr;
+  if (timerMode_ == TimerMode::kHeader) stopTimer();
+
+  Exchange& ex = *parsing_;
+  ex.headersDone = true;
+  queue_.push_back(std::move(partial_));
+
+  Request& req = ex.request;
+  ex.method = parser_.method;
+  req.method = methodName(ex.method);
+  ex.headRequest = ex.method == HTTP_HEAD;
+  ex.keepAlive = llhttp_should_keep_alive(&parser_) != 0;
+  req.requestId.assign(ex.id, RequestIdGenerator::kLength);
+  req.remoteAddr = remoteAddr_;
+
+  if (!splitTarget(req.target, &req.path, &req.rawQuery) || !parseQuery(req.rawQuery, &req.query)) {
+    refuse(ErrorCode::kBadRequest);
+    return -1;
+  }
+  if (std::optional<std::string_view> origin = req.header("origin")) {
+    ex.allowOrigin = ctx_.cors.allowOrigin(*origin);
+  }
+
+  size_t limit = ctx_.config.maxBodyBytes;
+  if (CorsPolicy::isPreflight(req)) {
+    ex.preset = true;
+    ex.response = ctx_.cors.preflight(req);
+  } else {
+    Router::Match m = ctx_.router.match(req.method, req.path);
+    if (!m.route && m.pathMatched && ex.headRequest) m = ctx_.router.match("GET", req.path);
+    if (m.route) {
+      ex.route = m.route;
+      req.pathParams = std::move(m.params);
+      if (m.route->options.maxBodyBytes > 0) limit = m.route->options.maxBodyBytes;
+    } else {
+      ex.preset = true;
+      ex.response = Response::error(m.pathMatched ? ErrorCode::kMethodNotAllowed : ErrorCode::kNotFound);
+    }
+  }
+  ex.bodyLimit = limit;
+
+  bool hasLength = (parser_.flags & F_CONTENT_LENGTH) != 0;
+  if (hasLength && parser_.content_length > limit) {
+    refuse(ErrorCode::kBodyTooLarge);
+    return -1;
+  }
+  if (std::optional<std::string_view> expect = req.header("expect");
+      expect && parser_.http_major == 1 && parser_.http_minor >= 1) {
+    if (!equalsIgnoreCase(*expect, "100-continue")) {
+      refuse(ErrorCode::kExpectationFailed);
+      return -1;
+    }
+    ex.expectContinue = true;
+  }
+  if (!ex.preset && ex.route->options.streamBody) {
+    std::optional<uint64_t> declared;
+    if (hasLength) declared = parser_.content_length;
+    ex.stream = std::make_unique<StreamBuffer>(ctx_.config.streamBufferBytes, declared, [this] {
+      // On the handler's worker: have the loop resume reading.
+      ctx_.pool.runOnLoop([this] { onStreamDrained(); });
+    });
+    req.bodyStream = ex.stream.get();
+  } else if (hasLength && !ex.preset) {
+    req.body.reserve(static_cast<size_t>(parser_.content_length));
+  }
+  return 0;
+}
+
+int Connection::onChunkHeader(llhttp_t* p) {
+  Connection* c = self(p);
+  Exchange& ex = *c->parsing_;
+  // The chunk's declared size already tells whether the total will pass the limit.
+  if (p->content_length > ex.bodyLimit || ex.bodyBytes + p->content_length > ex.bodyLimit) {
+    c->refuse(ErrorCode::kBodyTooLarge);
+    return -1;
+  }
+  return 0;
+}
+
+int Connection::onBody(llhttp_t* p, const char* at, size_t len) {
+  Connection* c = self(p);
+  Exchange& ex = *c->parsing_;
+  ex.bodyBytes += len;
+  if (ex.bodyBytes > ex.bodyLimit) {
+    c->refuse(ErrorCode::kBodyTooLarge);
+    return -1;
+  }
+  if (ex.stream) {
+    if (!ex.stream->push(at, len) && !c->streamPaused_) {
+      c->streamPaused_ = true;
+      ++c->ctx_.stats.streamReadPauses;
+    }
+  } else if (!ex.preset) {
+    ex.request.body.append(at, len);
+  }
+  return 0;
+}
+
+int Connection::onMessageComplete(llhttp_t* p) {
+  Connection* c = self(p);
+  Exchange* ex = c->parsing_;
+  c->parsing_ = nullptr;
+  ex->bodyDone = true;
+  if (ex->stream) ex->stream->finish();
+  if (!ex->keepAlive) {
+    c->stopParsing_ = true;
+    return HPE_PAUSED;
+  }
+  if (c->queue_.size() >= c->ctx_.config.maxPipelined) {
+    c->pausedForQueue_ = true;
+    return HPE_PAUSED;
+  }
+  return 0;
+}
+
+void Connection::onStreamDrained() {
+  if (!streamPaused_) return;
+  streamPaused_ = false;
+  updateReading();
+}
+
+// ---------------------------------------------------------------------------
+// Answering, strictly in request order
+
+void Connection::pump() {
+  while (!closing_ && !draining_ && !closeAfterWrite_ && writing_ < queue_.size()) {
+    Exchange& ex = *queue_[writing_];
+    if (ex.refusalCode != ErrorCode::kOk) {
+      // Sent even while a streaming handler still runs: it only gets errors now.
+      write(ex, ex.refusal);
+      return;
+    }
+    if (ex.running) return;
+    if (ex.preset) {
+      if (!ex.bodyDone) {
+        if (!ex.expectContinue) return;  // read (and drop) the body first
+        ex.closeAfter = true;            // the client waits: answer now, and close
+      }
+      write(ex, ex.response);
+      continue;
+    }
+    if (!ex.bodyDone && ex.expectContinue && !ex.continueSent) sendContinue(ex);
+    if (!ex.bodyDone && !ex.stream) return;
+    dispatch(ex);
+  }
+}
+
+void Connection::sendContinue(Exchange& ex) {
+  ex.continueSent = true;
+  uv_buf_t buf = uv_buf_init(const_cast<char*>(kContinue), sizeof kContinue - 1);
+  ex.continueReq.data = this;
+  if (uv_write(&ex.continueReq, stream(), &buf, 1, [](uv_write_t*, int) {}) != 0) closeNow();
+}
+
+void Connection::dispatch(Exchange& ex) {
+  if (ex.route->options.lane == Lane::kLoop && !ex.stream) {
+    runHandler(ctx_, ex);
+    write(ex, ex.response);
+    return;
+  }
+  ex.running = true;
+  handlerRunning_ = true;
+  Exchange* p = &ex;
+  ServerContext* ctx = &ctx_;
+  ctx_.pool.post([ctx, p] { runHandler(*ctx, *p); }, [this, p] { onHandlerDone(*p); });
+}
+
+void Connection::runHandler(ServerContext& ctx, Exchange& ex) {
+  std::string_view error;
+  try {
+    ex.response = ex.route->handler(ex.request);
+    return;
+  } catch (const std::exception& e) {
+    ctx.log.error("handler threw", {{"id", std::string_view(ex.id, RequestIdGenerator::kLength)},
+                                    {"route", ex.route->pattern},
+                                    {"error", e.what()}});
+  } catch (...) {
+    ctx.log.error("handler threw", {{"id", std::string_view(ex.id, RequestIdGenerator::kLength)},
+                                    {"route", ex.route->pattern},
+                                    {"error", "a non-standard exception"}});
+  }
+  std::string message = "Internal error, ref ";
+  message.append(ex.id, RequestIdGenerator::kLength);
+  ex.response = Response::error(ErrorCode::kInternal, std::move(message));
+}
+
+void Connection::onHandlerDone(Exchange& ex) {
+  ex.running = false;
+  handlerRunning_ = false;
+  if (ex.stream) {
+    // Nobody reads this body any more: never wait for its buffer to drain.
+    streamPaused_ = false;
+    if (!ex.bodyDone) {
+      ex.closeAfter = true;
+      stopParsing_ = true;
+      ex.stream->fail(Status(ErrorCode::kBadRequest, "Handler finished before the body"));
+    }
+  }
+  if (closing_) {
+    maybeDestroy();  // may delete this
+    return;
+  }
+  if (ex.state != Exchange::State::kPending) return;  // its refusal went out while it ran
+  write(ex, ex.response);
+  pump();
+  updateReading();
+}
+
+void Connection::write(Exchange& ex, const Response& r) {
+  // After the client's half-close, the last complete request closes the connection.
+  bool lastBeforePeerEnd = peerEnded_ && writing_ + 1 == queue_.size() && pendingInput_.empty();
+  bool keepAlive = ex.keepAlive && !ex.closeAfter && ex.refusalCode == ErrorCode::kOk && !ctx_.shuttingDown &&
+                   !lastBeforePeerEnd;
+  if (!keepAlive) {
+    ex.closeAfter = true;
+    closeAfterWrite_ = true;
+  }
+  HeadParams hp;
+  hp.requestId = std::string_view(ex.id, RequestIdGenerator::kLength);
+  hp.date = ctx_.date.get(ctx_.clock.nowMs());
+  hp.allowOrigin = ex.allowOrigin;
+  hp.varyOrigin = ctx_.cors.echoesOrigin();
+  hp.keepAlive = keepAlive;
+  hp.headRequest = ex.headRequest;
+  ex.head.clear();
+  bool withBody = appendResponseHead(ex.head, r, hp);
+  uv_buf_t bufs[2] = {uv_buf_init(ex.head.data(), static_cast<unsigned>(ex.head.size())),
+                      uv_buf_init(const_cast<char*>(r.body.data()), static_cast<unsigned>(r.body.size()))};
+  ex.statusSent = r.status;
+  ex.bytesOut = ex.head.size() + (withBody ? r.body.size() : 0);
+  ex.state = Exchange::State::kWriting;
+  ++writing_;
+  ex.writeReq.data = &ex;
+  if (uv_write(&ex.writeReq, stream(), bufs, withBody ? 2 : 1, &Connection::onWrite) != 0) {
+    ex.state = Exchange::State::kPending;
+    --writing_;
+    closeNow();
+  }
+}
+
+void Connection::onWrite(uv_write_t* req, int status) {
+  auto* ex = static_cast<Exchange*>(req->data);
+  ex->conn->afterWrite(*ex, status);
+}
+
+void Connection::afterWrite(Exchange& ex, int status) {
+  --writing_;
+  ex.state = Exchange::State::kDone;
+  if (status == 0) logAccess(ex, ex.statusSent);
+  if (closing_ || status < 0) {
+    closeNow();  // the exchanges left are logged and freed with the connection
+    return;
+  }
+  bool closeAfter = ex.closeAfter;
+  if (!ex.running) {
+    assert(!queue_.empty() && queue_.front().get() == &ex);
+    if (parsing_ == &ex) parsing_ = nullptr;
+    std::unique_ptr<Exchange> done = std::move(queue_.front());
+    queue_.pop_front();
+    recycle(std::move(done));
+  }
+  if (closeAfter) {
+    gracefulClose();
+    return;
+  }
+  if (pausedForQueue_ && queue_.size() < ctx_.config.maxPipelined) resumeParsing();
+  pump();
+  if (closing_ || draining_ || !idle()) return;
+  if (peerEnded_ || ctx_.shuttingDown) {
+    closeNow();
+    return;
+  }
+  startTimer(TimerMode::kIdle, ctx_.config.keepAliveIdleMs);
+}
+
+void Connection::logAccess(Exchange& ex, int status) {
+  if (ex.logged) return;
+  ex.logged = true;
+  ++ctx_.stats.requests;
+  if (!ctx_.log.enabled(LogLevel::kInfo)) return;
+  uint64_t us = (uv_hrtime() - ex.startNs) / 1000;
+  ctx_.log.info("request", {{"id", std::string_view(ex.id, RequestIdGenerator::kLength)},
+                            {"method", ex.headersDone ? methodName(ex.method) : "-"},
+                            {"route", ex.route ? std::string_view(ex.route->pattern) : std::string_view("-")},
+                            {"status", status},
+                            {"bytes", static_cast<uint64_t>(ex.bytesOut)},
+                            {"us", us},
+                            {"remote", remoteAddr_}});
+}
+
+// ---------------------------------------------------------------------------
+// Refusing and closing
+
+// Queues `code` as the answer to the request being parsed (or to a new
+// exchange when none is), after whatever is already queued; nothing more is
+// parsed. pump() sends it with Connection: close when its turn comes.
+void Connection::refuse(ErrorCode code) {
+  if (refused_ || closing_ || draining_) return;
+  refused_ = true;
+  ++ctx_.stats.refusals;
+  if (timerMode_ == TimerMode::kHeader || timerMode_ == TimerMode::kIdle) stopTimer();
+  Exchange* ex = nullptr;
+  if (partial_) {
+    queue_.push_back(std::move(partial_));
+    ex = queue_.back().get();
+  } else if (parsing_) {
+    ex = parsing_;
+  } else {
+    queue_.push_back(newExchange());
+    ex = queue_.back().get();
+  }
+  parsing_ = nullptr;
+  inHeaders_ = false;
+  ex->refusalCode = code;
+  ex->refusal = Response::error(code);
+  if (ex->stream) ex->stream->fail(Status::error(code));
+}
+
+void Connection::gracefulClose() {
+  if (closing_ || draining_) return;
+  draining_ = true;
+  drained_ = 0;
+  stopTimer();
+  failStreams(Status(ErrorCode::kBadRequest, "Connection closing"));
+  if (peerEnded_) {
+    closeNow();
+    return;
+  }
+  shutdownReq_.data = this;
+  if (uv_shutdown(&shutdownReq_, stream(), &Connection::onShutdown) != 0) {
+    closeNow();
+    return;
+  }
+  startTimer(TimerMode::kDrain, ctx_.config.drainTimeoutMs);
+  updateReading();
+}
+
+void Connection::onShutdown(uv_shutdown_t* req, int status) {
+  auto* c = static_cast<Connection*>(req->data);
+  if (status < 0 && status != UV_ECANCELED) c->closeNow();
+}
+
+void Connection::failStreams(const Status& status) {
+  for (auto& ex : queue_) {
+    if (ex->stream) ex->stream->fail(status);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Timers and helpers
+
+void Connection::startTimer(TimerMode mode, uint64_t ms) {
+  if (closing_) return;
+  timerMode_ = mode;
+  uv_timer_start(&timer_, &Connection::onTimer, ms, 0);
+}
+
+void Connection::stopTimer() {
+  if (timerMode_ == TimerMode::kNone || closing_) return;
+  timerMode_ = TimerMode::kNone;
+  uv_timer_stop(&timer_);
+}
+
+void Connection::onTimer(uv_timer_t* timer) {
+  auto* c = static_cast<Connection*>(timer->data);
+  TimerMode mode = c->timerMode_;
+  c->timerMode_ = TimerMode::kNone;
+  switch (mode) {
+    case TimerMode::kHeader:
+      c->refuse(ErrorCode::kHeaderTimeout);
+      c->updateReading();
+      c->pump();
+      break;
+    case TimerMode::kIdle:
+    case TimerMode::kDrain:
+      c->closeNow();
+      break;
+    case TimerMode::kNone:
+      break;
+  }
+}
+
+bool Connection::idle() const { return queue_.empty() && !partial_ && !parsing_ && pendingInput_.empty(); }
+
+std::unique_ptr<Exchange> Connection::newExchange() {
+  std::unique_ptr<Exchange> ex = spare_ ? std::move(spare_) : std::make_unique<Exchange>();
+  ex->conn = this;
+  ctx_.ids.next(ex->id);
+  ex->startNs = uv_hrtime();
+  return ex;
+}
+
+void Connection::recycle(std::unique_ptr<Exchange> ex) {
+  if (spare_) return;
+  ex->reset();
+  spare_ = std::move(ex);
+}
+
+}  // namespace ck::http
