@@ -190,6 +190,50 @@ TEST(HttpServerTest, ExpectContinueToAMissingRouteGetsTheErrorInstead) {
   EXPECT_EQ(server.stop(), 0);
 }
 
+TEST(HttpServerTest, ExpectContinueOverTheLimitGets413WithoutTheContinue) {
+  Router r = basicRouter();
+  r.add("POST", "/tiny", [](Request& req) { return text(req.body); }, {.maxBodyBytes = 10});
+  TestServer server({}, std::move(r));
+  RawSocket s(server.port());
+  ASSERT_TRUE(s.send("POST /tiny HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n"));
+  auto first = s.readResponse();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 413);  // the very first answer: no 100 before it
+  EXPECT_EQ(json::parse(first->body)["code"], 100413);
+  EXPECT_EQ(first->header("connection"), "close");
+  EXPECT_TRUE(s.waitClosed(5'000));
+  s.close();
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(HttpServerTest, ClientReportsConnectFailuresAndTimeouts) {
+  int port = 0;
+  {
+    TestServer gone({}, basicRouter());
+    port = gone.port();
+    EXPECT_EQ(gone.stop(), 0);
+  }
+  Client refused("127.0.0.1", port, 2'000);
+  Result<ClientResponse> r = refused.get("/fast/1");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("127.0.0.1"), std::string::npos) << r.status().message();
+
+  Router slowRouter;
+  slowRouter.add("GET", "/slow", [](Request&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(800));
+    return text("late");
+  });
+  TestServer server({}, std::move(slowRouter));
+  Client impatient("127.0.0.1", server.port(), 200);
+  int64_t start = testing::monoMs();
+  r = impatient.get("/slow");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("timed out"), std::string::npos) << r.status().message();
+  EXPECT_LT(testing::monoMs() - start, 700);
+  impatient.close();
+  EXPECT_EQ(server.stop(), 0);
+}
+
 TEST(HttpServerTest, NotFoundAndMethodNotAllowedAsJson) {
   TestServer server({}, basicRouter());
   Client client("127.0.0.1", server.port());
