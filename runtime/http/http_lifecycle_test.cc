@@ -10,6 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <memory>
+#include <vector>
 #include <thread>
 
 #include "runtime/http/client.h"
@@ -180,6 +182,34 @@ TEST(HttpLifecycleTest, ManyConnectionsAndRequestsThenCleanClose) {
   for (auto& c : clients) c.join();
   EXPECT_EQ(ok.load(), 100);
   EXPECT_EQ(server.stats().requests, 100u);
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(HttpLifecycleTest, HundredsOfInterleavedConnections) {
+  Gate gate;
+  gate.release.set_value();
+  TestServer server({}, gatedRouter(&gate), 4);
+  std::vector<std::unique_ptr<RawSocket>> sockets;
+  for (int i = 0; i < 200; ++i) {
+    sockets.push_back(std::make_unique<RawSocket>(server.port()));
+    ASSERT_GE(sockets.back()->fd(), 0);
+  }
+  // Every connection's two requests arrive in pieces, interleaved with the others'.
+  std::string pair = "GET /gated HTTP/1.1\r\nHost: t\r\n\r\nGET /ok HTTP/1.1\r\nHost: t\r\n\r\n";
+  size_t half = pair.size() / 2;
+  for (auto& s : sockets) ASSERT_TRUE(s->send(pair.substr(0, half)));
+  for (auto& s : sockets) ASSERT_TRUE(s->send(pair.substr(half)));
+  for (auto& s : sockets) {
+    auto first = s->readResponse(10'000);
+    auto second = s->readResponse(10'000);
+    ASSERT_TRUE(first && second);
+    EXPECT_EQ(first->body.size(), 100'000u);
+    EXPECT_EQ(second->body, "ok");
+  }
+  EXPECT_EQ(server.openConnections(), 200u);
+  sockets.clear();
+  ASSERT_TRUE(eventually([&] { return server.openConnections() == 0; }));
+  EXPECT_EQ(server.stats().requests, 400u);
   EXPECT_EQ(server.stop(), 0);
 }
 
