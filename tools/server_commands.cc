@@ -147,12 +147,12 @@ int runDev(runtime::Config config, const DevOptions& options) {
   writeFileAtomically(config.dataDir + "/dev.json", devInfo.dump(2) + "\n");
 
   std::printf("cloudkeep dev: serving app \"%s\"\n", app->name.c_str());
-  std::printf("  URL      %s\n", server.url().c_str());
-  std::printf("  App id   %s\n", app->id.c_str());
+  std::printf("  URL         %s\n", server.url().c_str());
+  std::printf("  App id      %s\n", app->id.c_str());
   for (const auto& [kind, key] : app->keys) {
-    std::printf("  %-8s %s\n", fmt::format("{} key", services::clientKindName(kind)).c_str(), key.c_str());
+    std::printf("  %-11s %s\n", fmt::format("{} key", services::clientKindName(kind)).c_str(), key.c_str());
   }
-  std::printf("  Data     %s (dev.json, admin.token)\n", config.dataDir.c_str());
+  std::printf("  Data        %s (dev.json, admin.token)\n", config.dataDir.c_str());
   std::printf("Press Ctrl-C to stop.\n");
   std::fflush(stdout);
   return serveUntilSignal(server, signals, config.dataDir, *log);
