@@ -13,6 +13,7 @@
   X(kPageSizeTooLarge, 1025, 400, "Page size cannot be greater than 100")              \
   X(kAppNotFound, 2002, 404, "Unable to find application")                             \
   X(kInvalidUserToken, 3064, 401, "Not existing user token")                           \
+  X(kCodeTimeout, 15000, 504, "Cloud Code execution time exceeded")                    \
   X(kBadRequest, 100400, 400, "Malformed request")                                     \
   X(kUnauthorized, 100401, 401, "Missing or invalid credentials")                      \
   X(kNotFound, 100404, 404, "No such route")                                           \
@@ -22,13 +23,19 @@
   X(kUriTooLong, 100414, 414, "Request line too long")                                 \
   X(kUnsupportedMediaType, 100415, 415, "Unsupported content type")                    \
   X(kExpectationFailed, 100417, 417, "Unsupported expectation")                        \
+  X(kAppBusy, 100429, 429, "Too many invocations queued for this app")               \
   X(kHeadersTooLarge, 100431, 431, "Request headers too large")                        \
   X(kInternal, 100500, 500, "Internal error")                                          \
   X(kNotImplemented, 100501, 501, "Not implemented")                                   \
   X(kTooManyConnections, 100503, 503, "Too many connections")                          \
   X(kShuttingDown, 100504, 503, "Server is shutting down")                             \
   X(kInvalidArgument, 100600, 400, "Invalid argument")                                 \
-  X(kAlreadyExists, 100601, 409, "Already exists")
+  X(kAlreadyExists, 100601, 409, "Already exists")                                     \
+  X(kScriptError, 100700, 500, "Cloud Code raised an error")                           \
+  X(kBundleError, 100701, 400, "Cloud Code failed to load")                            \
+  X(kNoSuchFunction, 100702, 404, "No such function in the bundle")                    \
+  X(kNeverSettles, 100703, 500, "Cloud Code returned a promise that can never settle") \
+  X(kHeapExhausted, 100710, 500, "Cloud Code ran out of memory")
 
 namespace ck {
 

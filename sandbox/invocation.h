@@ -1,0 +1,43 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "sandbox/host_interface.h"
+#include "sandbox/limits.h"
+
+namespace ck::sandbox {
+
+// One call into an app's code, as the host submits it.
+struct InvocationRequest {
+  std::string id;        // for logs and the audit trail
+  std::string function;  // an export of one of the bundle's entry modules
+  nlohmann::json args = nlohmann::json::array();  // positional arguments
+  // What the host attaches (caller, principal, grants); handed to
+  // HostInterface::call for every binding call this invocation makes.
+  std::shared_ptr<InvocationContext> context;
+  uint64_t cpuMs = Limits{}.cpuMs;    // CPU budget of this invocation
+  uint64_t wallMs = Limits{}.wallMs;  // wall budget, from the moment it starts running
+};
+
+// How an invocation ended. A value, never an exception.
+struct InvocationResult {
+  // OK, or one of: kScriptError (JS threw or rejected), kCodeTimeout (CPU or
+  // wall time), kHeapExhausted, kNeverSettles, kNoSuchFunction, kBundleError
+  // (the code could not load), kAppBusy / kAppNotFound (not run at all),
+  // kInternal. The message is safe to show a client.
+  Status status;
+  nlohmann::json value;  // the settled value as JSON (undefined -> null) when OK
+  // For the app's log only, never for clients: the JS error with its stack
+  // mapped to bundle file names, or what was terminated and why.
+  std::string detail;
+  std::vector<std::string> unhandledRejections;  // rejected promises nobody handled
+  double cpuMs = 0;
+  double wallMs = 0;
+};
+
+}  // namespace ck::sandbox
