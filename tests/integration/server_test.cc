@@ -17,7 +17,11 @@ using nlohmann::json;
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override { start(); }
-  void TearDown() override { server_->stop(); }
+  void TearDown() override {
+    server_->stop();
+    // stop() closes the event loop; a handle left open is logged as an error.
+    EXPECT_EQ(log_.dump().find("handles still open"), std::string::npos) << log_.dump();
+  }
 
   void start() {
     runtime::Config config;
