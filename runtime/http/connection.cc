@@ -88,6 +88,7 @@ void Connection::onClose(uv_handle_t* handle) {
 void Connection::maybeDestroy() {
   if (handlesOpen_ > 0 || handlerRunning_) return;
   for (auto& ex : queue_) {
+    ctx_.async.detach(*ex);  // an answer still owed is dropped when it comes
     if (ex->headersDone || ex->refusalCode != ErrorCode::kOk) logAccess(*ex, 499);
   }
   ctx_.onConnectionDone(this);  // deletes this
@@ -188,6 +189,11 @@ void Connection::sendContinue(Exchange& ex) {
 }
 
 void Connection::dispatch(Exchange& ex) {
+  if (ex.route->options.lane == Lane::kAsync) {
+    ex.running = true;
+    runAsyncHandler(ex);
+    return;
+  }
   if (ex.route->options.lane == Lane::kLoop && !ex.stream) {
     runHandler(ctx_, ex);
     write(ex, ex.response);
@@ -219,8 +225,32 @@ void Connection::runHandler(ServerContext& ctx, Exchange& ex) {
   ex.response = Response::error(ErrorCode::kInternal, std::move(message));
 }
 
+// On the loop thread. The answer comes later through AsyncLane (even one sent
+// before the handler returns), so nothing here runs twice.
+void Connection::runAsyncHandler(Exchange& ex) {
+  Responder responder = ctx_.async.begin(ex);
+  std::string error;
+  try {
+    ex.route->asyncHandler(ex.request, std::move(responder));
+    return;
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {
+    error = "a non-standard exception";
+  }
+  // Unless the handler handed its Responder on before throwing, the
+  // Responder went with the exception, and its 500 is on the way.
+  ctx_.log.error("handler threw", {{"id", std::string_view(ex.id, RequestIdGenerator::kLength)},
+                                  {"route", ex.route->pattern},
+                                  {"error", error}});
+}
+
+void Connection::onAsyncDone(Exchange& ex, Response response) {
+  ex.response = std::move(response);
+  afterHandler(ex);
+}
+
 void Connection::onHandlerDone(Exchange& ex) {
-  ex.running = false;
   handlerRunning_ = false;
   if (ex.stream) {
     // Nobody reads this body any more: never wait for its buffer to drain.
@@ -231,6 +261,11 @@ void Connection::onHandlerDone(Exchange& ex) {
       ex.stream->fail(Status(ErrorCode::kBadRequest, "Handler finished before the body"));
     }
   }
+  afterHandler(ex);
+}
+
+void Connection::afterHandler(Exchange& ex) {
+  ex.running = false;
   if (closing_) {
     maybeDestroy();  // may delete this
     return;

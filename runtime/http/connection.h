@@ -17,14 +17,17 @@ namespace ck::http {
 // One accepted TCP connection. Parses requests with llhttp as bytes arrive,
 // queues them in arrival order (up to ServerConfig::maxPipelined, then stops
 // reading), runs them one at a time on their lane and writes the responses
-// in the same order. Enforces the per-request limits and timeouts, answering
+// in the same order (an asynchronous handler's answer included: the next
+// request waits for it). Enforces the per-request limits and timeouts, answering
 // each violation with its status, `Connection: close` and a graceful close:
 // shut the write side down, read and discard for a bounded time, then close.
 //
 // Lives on the loop thread. Owns its socket and timer handles and every
-// Exchange. It is done once both handles are closed and no handler holds
-// one of its exchanges (a worker may still run after the socket is gone);
-// then it hands itself to ServerContext::onConnectionDone, which deletes it.
+// Exchange. It is done once both handles are closed and no pool handler
+// holds one of its exchanges (a worker may still run after the socket is
+// gone); then it detaches the exchange an asynchronous handler still owes
+// (that late answer is dropped) and hands itself to
+// ServerContext::onConnectionDone, which deletes it.
 class Connection {
  public:
   explicit Connection(ServerContext& ctx);
@@ -41,6 +44,9 @@ class Connection {
   void beginShutdown();
   // Closes both handles now (idempotent). Streams of running handlers fail.
   void closeNow();
+  // The answer an asynchronous handler owed for `ex` arrived (from
+  // AsyncLane). May delete this.
+  void onAsyncDone(Exchange& ex, Response response);
 
  private:
   enum class TimerMode : uint8_t { kNone, kHeader, kIdle, kDrain };
@@ -78,7 +84,9 @@ class Connection {
   void pump();
   void dispatch(Exchange& ex);
   static void runHandler(ServerContext& ctx, Exchange& ex);
+  void runAsyncHandler(Exchange& ex);
   void onHandlerDone(Exchange& ex);
+  void afterHandler(Exchange& ex);
   void sendContinue(Exchange& ex);
   void write(Exchange& ex, const Response& r);
   void afterWrite(Exchange& ex, int status);
@@ -133,7 +141,7 @@ class Connection {
   bool peerEnded_ = false;        // the client shut its write side
   bool draining_ = false;         // answered for the last time: discarding input until close
   bool closing_ = false;          // uv_close called
-  bool handlerRunning_ = false;   // an exchange is on a worker
+  bool handlerRunning_ = false;   // an exchange is on a worker (not counting async handlers)
 };
 
 }  // namespace ck::http

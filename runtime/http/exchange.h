@@ -16,12 +16,14 @@
 namespace ck::http {
 
 class Connection;
+struct AsyncCall;
 
 // One request and its response, from the first byte parsed until the
 // response is written (or the connection dies). Owned by its Connection,
-// which recycles it for the next request. While `running`, a worker thread
-// owns `request` and `response`; the loop thread then touches only the other
-// fields (and `stream`, which is thread-safe).
+// which recycles it for the next request. While `running` on the worker
+// pool, a worker thread owns `request` and `response`; the loop thread then
+// touches only the other fields (and `stream`, which is thread-safe). An
+// asynchronous handler uses `request` only during its call on the loop.
 struct Exchange {
   enum class State : uint8_t {
     kPending,  // parsing, waiting for its turn, or running
@@ -43,7 +45,7 @@ struct Exchange {
   bool headersDone = false;   // in the connection's queue from here on
   bool bodyDone = false;
   bool preset = false;        // `response` is ready without a handler (404, 405, preflight)
-  bool running = false;       // a handler holds it on a worker
+  bool running = false;       // a handler holds it (on a worker, or an async route's Responder)
   bool keepAlive = true;
   bool closeAfter = false;    // answer with Connection: close
   bool headRequest = false;
@@ -57,6 +59,8 @@ struct Exchange {
   size_t bodyLimit = 0;
   uint64_t bodyBytes = 0;
   std::unique_ptr<StreamBuffer> stream;
+  // Set while an asynchronous handler owes the answer (see AsyncLane).
+  std::shared_ptr<AsyncCall> async;
 
   uint64_t startNs = 0;
   size_t bytesOut = 0;

@@ -80,8 +80,17 @@ int Router::compareSpecificity(const Pattern& a, const Pattern& b) {
 }
 
 void Router::add(std::string method, std::string pattern, Handler handler, RouteOptions options) {
+  if (options.lane == Lane::kAsync) throw std::invalid_argument("kAsync routes take an AsyncHandler: " + pattern);
   Pattern compiled = compile(pattern);
-  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), options});
+  routes_.push_back(Route{std::move(method), std::move(pattern), std::move(handler), nullptr, options});
+  patterns_.push_back(std::move(compiled));
+}
+
+void Router::addAsync(std::string method, std::string pattern, AsyncHandler handler, RouteOptions options) {
+  if (options.streamBody) throw std::invalid_argument("an async route cannot stream its body: " + pattern);
+  options.lane = Lane::kAsync;
+  Pattern compiled = compile(pattern);
+  routes_.push_back(Route{std::move(method), std::move(pattern), nullptr, std::move(handler), options});
   patterns_.push_back(std::move(compiled));
 }
 

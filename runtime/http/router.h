@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/http/message.h"
+#include "runtime/http/responder.h"
 
 namespace ck::http {
 
@@ -17,6 +18,8 @@ using Handler = std::function<Response(Request&)>;
 enum class Lane {
   kLoop,    // on the loop thread; only for handlers that touch nothing (health, static answers)
   kDirect,  // on the worker pool for requests that run no JavaScript
+  kAsync,   // an AsyncHandler starts on the loop thread, never blocks, and answers
+            // later from any thread through its Responder (the JS lane)
 };
 
 struct RouteOptions {
@@ -33,7 +36,8 @@ struct RouteOptions {
 struct Route {
   std::string method;   // "GET", ... ; "*" matches any method
   std::string pattern;  // "/admin/apps/{id}/settings/{key}", "/files/{path*}" (rest of path)
-  Handler handler;
+  Handler handler;            // kLoop and kDirect routes
+  AsyncHandler asyncHandler;  // kAsync routes
   RouteOptions options;
 };
 
@@ -49,7 +53,12 @@ class Router {
   // Throws std::invalid_argument for a malformed pattern (not starting with
   // '/', an empty or unterminated `{}`, a `{name*}` that is not last): that is
   // a wiring bug, found at startup.
+  // Also throws std::invalid_argument for `options.lane` kAsync (use addAsync).
   void add(std::string method, std::string pattern, Handler handler, RouteOptions options = {});
+  // An asynchronous route: `options.lane` becomes kAsync. Throws
+  // std::invalid_argument for a malformed pattern or with `streamBody`
+  // (streaming handlers read with blocking calls, so they run on the pool).
+  void addAsync(std::string method, std::string pattern, AsyncHandler handler, RouteOptions options = {});
 
   struct Match {
     const Route* route = nullptr;  // null: no route for this path and method

@@ -115,5 +115,23 @@ TEST(RouterTest, RejectsMalformedPatterns) {
   EXPECT_NO_THROW(ok.add("GET", "/", tagged("x")));
 }
 
+TEST(RouterTest, AsyncRoutesMatchLikeOthersAndRefuseStreaming) {
+  Router router;
+  router.addAsync("POST", "/admin/apps/{id}/invoke/{fn}", [](Request&, Responder) {});
+  router.add("GET", "/admin/apps/{id}", tagged("app"));
+  Router::Match m = router.match("POST", "/admin/apps/A1/invoke/hello");
+  ASSERT_TRUE(m.route);
+  EXPECT_EQ(m.route->options.lane, Lane::kAsync);
+  EXPECT_TRUE(m.route->asyncHandler);
+  EXPECT_FALSE(m.route->handler);
+  ASSERT_EQ(m.params.size(), 2u);
+  EXPECT_EQ(m.params[1].second, "hello");
+  EXPECT_FALSE(router.match("GET", "/admin/apps/A1/invoke/hello").route);
+  EXPECT_THROW(router.addAsync("POST", "/up", [](Request&, Responder) {}, {.streamBody = true}),
+               std::invalid_argument);
+  EXPECT_THROW(router.add("GET", "/x", tagged("x"), {.lane = Lane::kAsync}), std::invalid_argument);
+  EXPECT_THROW(router.addAsync("GET", "no-slash", [](Request&, Responder) {}), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace ck::http

@@ -78,6 +78,7 @@ class HttpServer::Impl {
       ErrorCode code = rc == UV_EADDRINUSE ? ErrorCode::kAlreadyExists : ErrorCode::kInvalidArgument;
       return Status(code, fmt::format("cannot listen on {}:{}: {}", cfg.host, cfg.port, uv_strerror(rc)));
     }
+    ctx_.async.open(ctx_.loop);
     sockaddr_storage bound{};
     int len = sizeof bound;
     uv_tcp_getsockname(listener_, reinterpret_cast<sockaddr*>(&bound), &len);
@@ -149,20 +150,31 @@ class HttpServer::Impl {
     for (Connection* c : self->connections_) c->closeNow();
   }
 
+  // Once the listener and every connection are gone: closes the grace timer
+  // and the async lane (answers still owed are dropped), then finishes.
   void maybeFinishShutdown() {
     if (!ctx_.shuttingDown || finishing_ || listener_ || !connections_.empty()) return;
     finishing_ = true;
-    if (!graceTimer_) {
-      finish();
-      return;
+    closesPending_ = 1;  // released below, after starting the closes
+    if (graceTimer_) {
+      ++closesPending_;
+      uv_close(reinterpret_cast<uv_handle_t*>(graceTimer_), [](uv_handle_t* h) {
+        auto* self = static_cast<Impl*>(h->data);
+        delete reinterpret_cast<uv_timer_t*>(h);
+        if (!self) return;
+        self->graceTimer_ = nullptr;
+        self->closed();
+      });
     }
-    uv_close(reinterpret_cast<uv_handle_t*>(graceTimer_), [](uv_handle_t* h) {
-      auto* self = static_cast<Impl*>(h->data);
-      delete reinterpret_cast<uv_timer_t*>(h);
-      if (!self) return;
-      self->graceTimer_ = nullptr;
-      self->finish();
-    });
+    if (ctx_.async.isOpen()) {
+      ++closesPending_;
+      ctx_.async.close([this] { closed(); });
+    }
+    closed();
+  }
+
+  void closed() {
+    if (--closesPending_ == 0) finish();
   }
 
   // Runs the shutdown callbacks; one of them may destroy this server.
@@ -178,6 +190,7 @@ class HttpServer::Impl {
   std::unordered_set<Connection*> connections_;  // owned; deleted via onConnectionDone
   std::vector<std::function<void()>> doneCallbacks_;
   bool finishing_ = false;
+  int closesPending_ = 0;  // handles still closing once finishing_
   std::atomic<int> port_{0};
 };
 

@@ -46,8 +46,9 @@ struct ServerStats {
 
 // An HTTP/1.1 server on a libuv loop. Parses with llhttp on the loop thread,
 // routes there, and runs handlers on their lane (the loop itself for kLoop,
-// the WorkerPool for kDirect); responses go out in request order per
-// connection (pipelining). Lives on the loop thread: every method but
+// the WorkerPool for kDirect; kAsync handlers start on the loop and answer
+// later, from any thread, through a Responder); responses go out in request
+// order per connection (pipelining). Lives on the loop thread: every method but
 // `port()` must be called from it.
 //
 // Fails at listen() with an error Status (address in use, bad host); after
@@ -80,6 +81,8 @@ class HttpServer {
   // thread. The loop then has nothing of the server left open.
   // A handler that never returns keeps `done` waiting (its connection is
   // closed at the grace deadline, but its Exchange stays until it returns).
+  // An asynchronous answer still owed at the grace deadline does not: its
+  // connection is closed and freed, and the late answer is dropped.
   void shutdown(std::function<void()> done);
 
   size_t openConnections() const;

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "runtime/http/async_lane.h"
 #include "runtime/http/cors.h"
 #include "runtime/http/request_id.h"
 #include "runtime/http/response_head.h"
@@ -32,7 +33,8 @@ struct ServerContext {
         log(log),
         clock(clock),
         cors(this->config.corsOrigins),
-        ids(idSeed) {}
+        ids(idSeed),
+        async(log) {}
 
   static constexpr size_t kReadBufferBytes = 64 * 1024;
 
@@ -45,6 +47,7 @@ struct ServerContext {
   const CorsPolicy cors;
   DateCache date;
   RequestIdGenerator ids;
+  AsyncLane async;  // answers of kAsync routes; open from listen() to the end of shutdown
   ServerStats stats;
   bool shuttingDown = false;
   // One read buffer for every connection: libuv fills it and the connection
