@@ -60,6 +60,11 @@ Status applyEnvironment(Config& config, const std::function<const char*(const ch
       return badVariable("CLOUDKEEP_DIRECT_WORKERS", "must be a number from 1 to 256");
     }
   }
+  if (const char* v = getenv("CLOUDKEEP_JS_WORKERS"); v && *v) {
+    if (!parseSize(v, &config.jsWorkers) || config.jsWorkers == 0 || config.jsWorkers > 256) {
+      return badVariable("CLOUDKEEP_JS_WORKERS", "must be a number from 1 to 256");
+    }
+  }
   if (const char* v = getenv("CLOUDKEEP_LOG_LEVEL"); v && *v) {
     if (!parseLogLevel(v, &config.logLevel)) {
       return badVariable("CLOUDKEEP_LOG_LEVEL", "must be debug, info, warn or error");

@@ -22,6 +22,11 @@ struct Config {
   // Threads for requests that run no JavaScript (data, files, users, admin).
   // Env: CLOUDKEEP_DIRECT_WORKERS.
   size_t directWorkers = 4;
+  // JavaScript worker threads (the JS lane). Each holds at most one isolate
+  // per app; more than cores, since an invocation can hold its worker while
+  // it waits. Each app may occupy all but one of them at once. 0: max(4,
+  // hardware threads). Env: CLOUDKEEP_JS_WORKERS.
+  size_t jsWorkers = 0;
   // Log level (debug, info, warn, error) and format (human, json).
   // Env: CLOUDKEEP_LOG_LEVEL, CLOUDKEEP_LOG_FORMAT.
   LogLevel logLevel = LogLevel::kInfo;

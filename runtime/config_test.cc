@@ -36,6 +36,7 @@ TEST(Config, EnvironmentOverridesDefaults) {
   std::map<std::string, std::string> env = {
       {"CLOUDKEEP_DATA", "/srv/ck"},          {"CLOUDKEEP_LISTEN", "0.0.0.0:9000"},
       {"CLOUDKEEP_DIRECT_WORKERS", "8"},      {"CLOUDKEEP_LOG_LEVEL", "warn"},
+      {"CLOUDKEEP_JS_WORKERS", "12"},
       {"CLOUDKEEP_LOG_FORMAT", "json"},       {"CLOUDKEEP_MAX_BODY_BYTES", "1024"},
       {"CLOUDKEEP_CORS_ORIGINS", "https://a.example, https://b.example"},
   };
@@ -48,6 +49,7 @@ TEST(Config, EnvironmentOverridesDefaults) {
   EXPECT_EQ(config.dataDir, "/srv/ck");
   EXPECT_EQ(config.listen, "0.0.0.0:9000");
   EXPECT_EQ(config.directWorkers, 8u);
+  EXPECT_EQ(config.jsWorkers, 12u);
   EXPECT_EQ(config.logLevel, LogLevel::kWarn);
   EXPECT_EQ(config.logFormat, LogFormat::kJson);
   EXPECT_EQ(config.http.maxBodyBytes, 1024u);
@@ -63,7 +65,8 @@ TEST(Config, MalformedEnvironmentNamesTheVariable) {
       {"CLOUDKEEP_LISTEN", "nope"},           {"CLOUDKEEP_DIRECT_WORKERS", "0"},
       {"CLOUDKEEP_DIRECT_WORKERS", "many"},   {"CLOUDKEEP_LOG_LEVEL", "loud"},
       {"CLOUDKEEP_LOG_FORMAT", "xml"},        {"CLOUDKEEP_MAX_BODY_BYTES", "-5"},
-      {"CLOUDKEEP_MAX_CONNECTIONS", "0"},
+      {"CLOUDKEEP_MAX_CONNECTIONS", "0"},    {"CLOUDKEEP_JS_WORKERS", "0"},
+      {"CLOUDKEEP_JS_WORKERS", "257"},        {"CLOUDKEEP_JS_WORKERS", "4x"},
   };
   for (const Case& c : cases) {
     Config config;
