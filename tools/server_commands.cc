@@ -39,22 +39,47 @@ int waitForStopSignal(const sigset_t& set) {
   return sig;
 }
 
-// Runs `server` until a stop signal; writes <data>/server.json while it runs
-// so admin commands can find it.
-int serveUntilSignal(runtime::Server& server, const sigset_t& signals, const std::string& dataDir,
-                     Logger& log) {
-  std::string marker = dataDir + "/server.json";
-  writeFileAtomically(marker, json{{"url", server.url()}, {"pid", ::getpid()}}.dump(2) + "\n");
-  int sig = waitForStopSignal(signals);
-  log.info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-  server.stop();
-  std::filesystem::remove(marker);
-  return kExitOk;
-}
+// The real clock, random source and logger wired to a server core, with the
+// stop signals blocked before any server thread starts.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const runtime::Config& config)
+      : log_(stderr, config.logLevel, config.logFormat),
+        signals_(blockStopSignals()),
+        dataDir_(config.dataDir),
+        server_(config, log_, clock_, random_) {}
 
-std::unique_ptr<StreamLogger> makeLogger(const runtime::Config& config) {
-  return std::make_unique<StreamLogger>(stderr, config.logLevel, config.logFormat);
-}
+  // Starts serving; prints the reason and returns false on failure.
+  bool start() {
+    if (Status st = server_.start(); !st.ok()) {
+      std::fprintf(stderr, "cloudkeep: %s\n", st.message().c_str());
+      return false;
+    }
+    return true;
+  }
+
+  // Serves until SIGINT/SIGTERM, writing <data>/server.json meanwhile so
+  // admin commands can find the server; then stops gracefully.
+  int runUntilSignal() {
+    std::string marker = dataDir_ + "/server.json";
+    writeFileAtomically(marker, json{{"url", server_.url()}, {"pid", ::getpid()}}.dump(2) + "\n");
+    int sig = waitForStopSignal(signals_);
+    log_.info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    server_.stop();
+    std::filesystem::remove(marker);
+    return kExitOk;
+  }
+
+  runtime::Server& server() { return server_; }
+
+ private:
+  StreamLogger log_;
+  SystemClock clock_;
+  SystemRandom random_;
+  sigset_t signals_;
+  std::string dataDir_;
+  runtime::Server server_;
+};
 
 // Reads and checks APP_DIR/cloudkeep.json; returns the app's name.
 Result<std::string> readAppName(const std::string& appDir) {
@@ -104,16 +129,9 @@ Result<services::AppInfo> ensureDevApp(services::Host& host, const std::string& 
 }  // namespace
 
 int runServe(const runtime::Config& config) {
-  auto log = makeLogger(config);
-  SystemClock clock;
-  SystemRandom random;
-  sigset_t signals = blockStopSignals();
-  runtime::Server server(config, *log, clock, random);
-  if (Status st = server.start(); !st.ok()) {
-    std::fprintf(stderr, "cloudkeep: %s\n", st.message().c_str());
-    return kExitFailure;
-  }
-  return serveUntilSignal(server, signals, config.dataDir, *log);
+  ServerProcess process(config);
+  if (!process.start()) return kExitFailure;
+  return process.runUntilSignal();
 }
 
 int runDev(runtime::Config config, const DevOptions& options) {
@@ -125,15 +143,9 @@ int runDev(runtime::Config config, const DevOptions& options) {
   config.dataDir = options.dataDir.empty() ? options.appDir + "/.cloudkeep" : options.dataDir;
   config.listen = fmt::format("127.0.0.1:{}", options.port);
 
-  auto log = makeLogger(config);
-  SystemClock clock;
-  SystemRandom random;
-  sigset_t signals = blockStopSignals();
-  runtime::Server server(config, *log, clock, random);
-  if (Status st = server.start(); !st.ok()) {
-    std::fprintf(stderr, "cloudkeep: %s\n", st.message().c_str());
-    return kExitFailure;
-  }
+  ServerProcess process(config);
+  if (!process.start()) return kExitFailure;
+  runtime::Server& server = process.server();
   Result<services::AppInfo> app = ensureDevApp(server.host(), config.dataDir, *name);
   if (!app.ok()) {
     std::fprintf(stderr, "cloudkeep: %s\n", app.status().message().c_str());
@@ -155,7 +167,7 @@ int runDev(runtime::Config config, const DevOptions& options) {
   std::printf("  Data        %s (dev.json, admin.token)\n", config.dataDir.c_str());
   std::printf("Press Ctrl-C to stop.\n");
   std::fflush(stdout);
-  return serveUntilSignal(server, signals, config.dataDir, *log);
+  return process.runUntilSignal();
 }
 
 }  // namespace ck::tools
