@@ -10,6 +10,12 @@
 // X(name, code, http_status, default message)
 #define CK_ERROR_CODES(X)                                                              \
   X(kEntityNotFound, 1000, 404, "Entity with the specified ID cannot be found")        \
+  X(kNoPermissionCreate, 1011, 403, "No permission to create")                          \
+  X(kNoPermissionUpdate, 1012, 403, "No permission to update")                          \
+  X(kNoPermissionFind, 1013, 403, "No permission to find")                              \
+  X(kNoPermissionDelete, 1014, 403, "No permission to delete")                          \
+  X(kNoPermissionDescribe, 1015, 403, "No permission to describe")                      \
+  X(kInvalidWhere, 1017, 400, "Invalid where clause")                                   \
   X(kPageSizeTooLarge, 1025, 400, "Page size cannot be greater than 100")              \
   X(kAppNotFound, 2002, 404, "Unable to find application")                             \
   X(kInvalidUserToken, 3064, 401, "Not existing user token")                           \
