@@ -10,12 +10,17 @@
 // X(name, code, http_status, default message)
 #define CK_ERROR_CODES(X)                                                              \
   X(kEntityNotFound, 1000, 404, "Entity with the specified ID cannot be found")        \
+  X(kEmptyUpdate, 1001, 400, "Cannot update object without any properties")             \
+  X(kInvalidProperties, 1006, 400, "Query contains invalid object properties")          \
+  X(kInvalidDataType, 1007, 400, "Invalid data type for a property")                    \
+  X(kUnknownTable, 1009, 404, "Unknown table")                                          \
   X(kNoPermissionCreate, 1011, 403, "No permission to create")                          \
   X(kNoPermissionUpdate, 1012, 403, "No permission to update")                          \
   X(kNoPermissionFind, 1013, 403, "No permission to find")                              \
   X(kNoPermissionDelete, 1014, 403, "No permission to delete")                          \
   X(kNoPermissionDescribe, 1015, 403, "No permission to describe")                      \
   X(kInvalidWhere, 1017, 400, "Invalid where clause")                                   \
+  X(kNoSuchProperties, 1021, 400, "There are no such properties")                       \
   X(kPageSizeTooLarge, 1025, 400, "Page size cannot be greater than 100")              \
   X(kAppNotFound, 2002, 404, "Unable to find application")                             \
   X(kInvalidUserToken, 3064, 401, "Not existing user token")                           \
