@@ -1,0 +1,119 @@
+#include "sandbox/watchdog.h"
+
+#include <time.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <system_error>
+
+namespace ck::sandbox {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t clockNs(clockid_t clock) {
+  timespec ts{};
+  if (clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// Never sleep less than this between checks of an almost spent CPU budget.
+constexpr std::chrono::microseconds kMinCheckInterval{200};
+
+}  // namespace
+
+int64_t threadCpuNs() { return clockNs(CLOCK_THREAD_CPUTIME_ID); }
+
+Watchdog::Watchdog() : thread_([this] { run(); }) {}
+
+Watchdog::~Watchdog() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+Watchdog& Watchdog::shared() {
+  static Watchdog* instance = new Watchdog();  // never destroyed: armed threads may outlive statics
+  return *instance;
+}
+
+Watchdog::Entries::iterator Watchdog::add(Entry entry) {
+  Entries::iterator it;
+  {
+    std::lock_guard lock(mu_);
+    it = entries_.insert(entries_.end(), std::move(entry));
+  }
+  cv_.notify_all();
+  return it;
+}
+
+Watchdog::Expiry Watchdog::remove(Entries::iterator it) {
+  std::lock_guard lock(mu_);
+  Expiry expiry = it->expiry;
+  entries_.erase(it);
+  return expiry;
+}
+
+Watchdog::Expiry Watchdog::peek(Entries::const_iterator it) {
+  std::lock_guard lock(mu_);
+  return it->expiry;
+}
+
+void Watchdog::run() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    Clock::time_point now = Clock::now();
+    Clock::time_point wake = now + std::chrono::hours(1);
+    for (Entry& e : entries_) {
+      if (e.expiry != Expiry::kNone) {
+        if (now >= e.nextFire) {
+          e.onExpire();
+          e.nextFire = now + kRefireInterval;
+        }
+        wake = std::min(wake, e.nextFire);
+        continue;
+      }
+      int64_t cpuLeftNs = e.cpuBudgetNs - (clockNs(e.cpuClock) - e.cpuStartNs);
+      if (now >= e.wallDeadline || cpuLeftNs <= 0) {
+        e.expiry = now >= e.wallDeadline ? Expiry::kWall : Expiry::kCpu;
+        e.onExpire();
+        e.nextFire = now + kRefireInterval;
+        wake = std::min(wake, e.nextFire);
+        continue;
+      }
+      auto cpuLeft = std::max<Clock::duration>(std::chrono::nanoseconds(cpuLeftNs), kMinCheckInterval);
+      wake = std::min({wake, now + cpuLeft, e.wallDeadline});
+    }
+    cv_.wait_until(lock, wake);
+  }
+}
+
+Watchdog::Arm::Arm(Watchdog& watchdog, uint64_t cpuMs, uint64_t wallMs, std::function<void()> onExpire)
+    : watchdog_(watchdog) {
+  Entry entry;
+  int rc = pthread_getcpuclockid(pthread_self(), &entry.cpuClock);
+  if (rc != 0) throw std::system_error(rc, std::generic_category(), "pthread_getcpuclockid");
+  entry.cpuStartNs = clockNs(entry.cpuClock);
+  // Budgets beyond a day are treated as a day (no overflow of the arithmetic).
+  constexpr uint64_t kDayMs = 86'400'000;
+  entry.cpuBudgetNs = static_cast<int64_t>(std::min(cpuMs, kDayMs)) * 1'000'000;
+  entry.wallDeadline = Clock::now() + std::chrono::milliseconds(std::min(wallMs, kDayMs));
+  entry.onExpire = std::move(onExpire);
+  it_ = watchdog_.add(std::move(entry));
+}
+
+Watchdog::Expiry Watchdog::Arm::expiry() { return armed_ ? watchdog_.peek(it_) : result_; }
+
+Watchdog::Expiry Watchdog::Arm::disarm() {
+  if (armed_) {
+    result_ = watchdog_.remove(it_);
+    armed_ = false;
+  }
+  return result_;
+}
+
+}  // namespace ck::sandbox

@@ -1,0 +1,98 @@
+#pragma once
+
+#include <pthread.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <thread>
+
+namespace ck::sandbox {
+
+// A thread that enforces CPU-time and wall-time budgets on other threads.
+//
+// A thread arms the watchdog (Watchdog::Arm) before it runs JavaScript and
+// disarms it after. When the armed thread's own CPU clock
+// (pthread_getcpuclockid) has advanced by the CPU budget, or the wall budget
+// has passed, the watchdog calls the arming's `onExpire` on its own thread,
+// and again every kRefireInterval until disarmed (one TerminateExecution
+// could otherwise be used up by host code that runs JS again).
+//
+// `onExpire` runs with the watchdog's mutex held: once disarm() returns, it is
+// not running and never runs again for that arming. That is what keeps a
+// termination from reaching the next invocation (the caller then cancels any
+// termination still pending). `onExpire` must be short and must not arm or
+// disarm.
+//
+// The CPU clock cannot be waited on, so the watchdog sleeps for the smallest
+// remaining budget (a thread's CPU time cannot advance faster than the wall
+// clock) and checks again: no polling while budgets are far from spent.
+//
+// Thread-safe. shared() is the process-wide instance (started on first use,
+// never stopped); tests may make their own.
+class Watchdog {
+ public:
+  enum class Expiry { kNone, kCpu, kWall };
+  static constexpr std::chrono::milliseconds kRefireInterval{2};
+
+  Watchdog();
+  ~Watchdog();  // joins the thread. REQUIRES: nothing armed.
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  static Watchdog& shared();
+
+  class Arm;
+
+ private:
+  struct Entry {
+    clockid_t cpuClock;
+    int64_t cpuStartNs;
+    int64_t cpuBudgetNs;
+    std::chrono::steady_clock::time_point wallDeadline;
+    std::function<void()> onExpire;
+    Expiry expiry = Expiry::kNone;
+    std::chrono::steady_clock::time_point nextFire;
+  };
+  using Entries = std::list<Entry>;
+
+  Entries::iterator add(Entry entry);
+  Expiry remove(Entries::iterator it);
+  Expiry peek(Entries::const_iterator it);
+  void run();
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  Entries entries_;    // GUARDED_BY(mu_)
+  bool stop_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+// One armed budget of the calling thread. Disarms on destruction.
+class Watchdog::Arm {
+ public:
+  // Starts counting the calling thread's CPU time and the wall time now.
+  Arm(Watchdog& watchdog, uint64_t cpuMs, uint64_t wallMs, std::function<void()> onExpire);
+  ~Arm() { disarm(); }
+  Arm(const Arm&) = delete;
+  Arm& operator=(const Arm&) = delete;
+
+  // Whether a budget has run out so far (onExpire has been called).
+  Expiry expiry();
+  // Stops the watch. Idempotent; returns which budget ran out first, if any.
+  Expiry disarm();
+
+ private:
+  Watchdog& watchdog_;
+  bool armed_ = true;
+  Expiry result_ = Expiry::kNone;
+  Entries::iterator it_;
+};
+
+// CPU time consumed by the calling thread, in nanoseconds.
+int64_t threadCpuNs();
+
+}  // namespace ck::sandbox

@@ -1,0 +1,96 @@
+#include "sandbox/watchdog.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+namespace ck::sandbox {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// Spins on the calling thread until `flag` is set or `limit` passes; returns
+// whether the flag was set.
+bool spinUntil(const std::atomic<int>& flag, milliseconds limit) {
+  auto end = steady_clock::now() + limit;
+  while (flag.load() == 0) {
+    if (steady_clock::now() > end) return false;
+  }
+  return true;
+}
+
+TEST(Watchdog, FiresOnTheCpuBudgetOfTheArmedThread) {
+  Watchdog w;
+  std::atomic<int> fired{0};
+  auto start = threadCpuNs();
+  Watchdog::Arm arm(w, 30, 10'000, [&] { fired++; });
+  ASSERT_TRUE(spinUntil(fired, milliseconds(3000)));
+  double cpuMs = (threadCpuNs() - start) / 1e6;
+  EXPECT_GE(cpuMs, 29.0);
+  EXPECT_LT(cpuMs, 1000.0);
+  EXPECT_EQ(arm.expiry(), Watchdog::Expiry::kCpu);
+  EXPECT_EQ(arm.disarm(), Watchdog::Expiry::kCpu);
+}
+
+TEST(Watchdog, SleepingDoesNotSpendTheCpuBudget) {
+  Watchdog w;
+  std::atomic<int> fired{0};
+  Watchdog::Arm arm(w, 20, 10'000, [&] { fired++; });
+  std::this_thread::sleep_for(milliseconds(100));
+  EXPECT_EQ(fired.load(), 0);
+  EXPECT_EQ(arm.disarm(), Watchdog::Expiry::kNone);
+}
+
+TEST(Watchdog, FiresOnTheWallBudgetWhileTheThreadSleeps) {
+  Watchdog w;
+  std::atomic<int> fired{0};
+  auto start = steady_clock::now();
+  Watchdog::Arm arm(w, 10'000, 50, [&] { fired++; });
+  while (fired.load() == 0 && steady_clock::now() - start < milliseconds(3000)) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  EXPECT_GE(steady_clock::now() - start, milliseconds(50));
+  EXPECT_EQ(arm.disarm(), Watchdog::Expiry::kWall);
+}
+
+TEST(Watchdog, RefiresUntilDisarmedAndNeverAfter) {
+  Watchdog w;
+  std::atomic<int> fired{0};
+  {
+    Watchdog::Arm arm(w, 10'000, 10, [&] { fired++; });
+    std::this_thread::sleep_for(milliseconds(60));
+    EXPECT_GE(fired.load(), 3);  // once at 10 ms, then every 2 ms
+    arm.disarm();
+  }
+  int after = fired.load();
+  std::this_thread::sleep_for(milliseconds(30));
+  EXPECT_EQ(fired.load(), after);
+}
+
+TEST(Watchdog, ManyThreadsEachGetTheirOwnBudget) {
+  Watchdog w;
+  std::atomic<int> cpuExpired{0};
+  std::atomic<int> untouched{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; i++) {
+    threads.emplace_back([&, i] {
+      std::atomic<int> fired{0};
+      Watchdog::Arm arm(w, i % 2 == 0 ? 20 : 5'000, 10'000, [&] { fired++; });
+      if (i % 2 == 0) {
+        if (spinUntil(fired, milliseconds(5000)) && arm.disarm() == Watchdog::Expiry::kCpu) cpuExpired++;
+      } else {
+        std::this_thread::sleep_for(milliseconds(50));
+        if (arm.disarm() == Watchdog::Expiry::kNone) untouched++;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(cpuExpired.load(), 2);
+  EXPECT_EQ(untouched.load(), 2);
+}
+
+}  // namespace
+}  // namespace ck::sandbox
