@@ -42,12 +42,19 @@ Watchdog& Watchdog::shared() {
 }
 
 Watchdog::Entries::iterator Watchdog::add(Entry entry) {
+  // The earliest this entry can expire: its CPU budget cannot be spent
+  // faster than wall time passes.
+  Clock::time_point earliest =
+      std::min(entry.wallDeadline, Clock::now() + std::chrono::nanoseconds(entry.cpuBudgetNs));
   Entries::iterator it;
+  bool wake;
   {
     std::lock_guard lock(mu_);
     it = entries_.insert(entries_.end(), std::move(entry));
+    wake = earliest < wakeAt_;
+    if (wake) wakeAt_ = earliest;
   }
-  cv_.notify_all();
+  if (wake) cv_.notify_all();
   return it;
 }
 
@@ -88,6 +95,7 @@ void Watchdog::run() {
       auto cpuLeft = std::max<Clock::duration>(std::chrono::nanoseconds(cpuLeftNs), kMinCheckInterval);
       wake = std::min({wake, now + cpuLeft, e.wallDeadline});
     }
+    wakeAt_ = wake;
     cv_.wait_until(lock, wake);
   }
 }

@@ -68,6 +68,9 @@ class Watchdog {
   std::condition_variable cv_;
   Entries entries_;    // GUARDED_BY(mu_)
   bool stop_ = false;  // GUARDED_BY(mu_)
+  // When the thread will next look; an arming that cannot expire earlier
+  // does not wake it (most invocations end long before their budgets).
+  std::chrono::steady_clock::time_point wakeAt_;  // GUARDED_BY(mu_)
   std::thread thread_;
 };
 

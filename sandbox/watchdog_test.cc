@@ -70,6 +70,23 @@ TEST(Watchdog, RefiresUntilDisarmedAndNeverAfter) {
   EXPECT_EQ(fired.load(), after);
 }
 
+TEST(Watchdog, AShortBudgetArmedAfterALongOneStillFiresOnTime) {
+  Watchdog w;
+  std::atomic<int> longFired{0};
+  std::atomic<int> shortFired{0};
+  Watchdog::Arm longArm(w, 60'000, 60'000, [&] { longFired++; });
+  std::this_thread::sleep_for(milliseconds(20));  // the watchdog now sleeps towards the long deadline
+  auto start = steady_clock::now();
+  Watchdog::Arm shortArm(w, 60'000, 30, [&] { shortFired++; });
+  while (shortFired.load() == 0 && steady_clock::now() - start < milliseconds(3000)) {
+    std::this_thread::sleep_for(milliseconds(1));
+  }
+  EXPECT_LT(steady_clock::now() - start, milliseconds(1000));
+  EXPECT_EQ(shortArm.disarm(), Watchdog::Expiry::kWall);
+  EXPECT_EQ(longArm.disarm(), Watchdog::Expiry::kNone);
+  EXPECT_EQ(longFired.load(), 0);
+}
+
 TEST(Watchdog, ManyThreadsEachGetTheirOwnBudget) {
   Watchdog w;
   std::atomic<int> cpuExpired{0};
