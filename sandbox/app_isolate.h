@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "base/log.h"
 #include "base/status.h"
 #include "sandbox/bundle.h"
 #include "sandbox/host_interface.h"
@@ -12,8 +13,11 @@
 namespace ck::sandbox {
 
 // Initialises V8 once per process: flags (no WebAssembly, no
-// SharedArrayBuffer, ...) before V8::Initialize, and the platform.
-// Thread-safe and idempotent; every AppIsolate::create calls it.
+// SharedArrayBuffer, ...) before V8::Initialize, and the platform, whose
+// clock JS sees frozen during an invocation (Date.now() does not move while
+// code runs; it moves forward after each host call). Thread-safe and
+// idempotent; every AppIsolate::create calls it. The flags are in
+// v8_platform.cc and are process-wide.
 void initializeV8();
 
 // One V8 isolate with one locked-down context running one app's bundle.
@@ -29,7 +33,11 @@ class AppIsolate {
   struct Options {
     std::string appId;
     std::shared_ptr<const Bundle> bundle;
-    Limits limits;  // heap, ArrayBuffer and stack limits apply to the isolate
+    Limits limits;  // heap, ArrayBuffer and stack limits apply to the isolate;
+                    // cpuMs and wallMs bound the loading of the entries
+    // Where internal errors of bindings (C++ exceptions, shown to JS only as
+    // "internal error, ref <id>") are logged in full. May be null.
+    Logger* log = nullptr;
   };
 
   // Builds the isolate, the context and the bindings, and runs the bundle's

@@ -152,12 +152,22 @@ v8::MaybeLocal<v8::Value> ModuleLoader::load(v8::Local<v8::Context> context, con
     modules_.erase(path);
     return {};
   }
-  if (!fromCache) cache_.store(text, wrapperParams(), fn);
+  if (!fromCache) uncached_.push_back({&text, v8::Global<v8::Function>(isolate_, fn)});
   v8::Local<v8::Value> result;
   if (!setData(context, module, "loaded", v8::True(isolate_)) || !getProp(context, module, "exports").ToLocal(&result)) {
     return {};
   }
   return scope.Escape(result);
+}
+
+}  // namespace ck::sandbox
+
+namespace ck::sandbox {
+
+void ModuleLoader::storeCodeCaches() {
+  v8::HandleScope scope(isolate_);
+  for (const Uncached& u : uncached_) cache_.store(*u.text, wrapperParams(), u.fn.Get(isolate_));
+  uncached_.clear();
 }
 
 }  // namespace ck::sandbox

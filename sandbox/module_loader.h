@@ -43,6 +43,12 @@ class ModuleLoader {
 
   const Bundle& bundle() const { return *bundle_; }
 
+  // Stores the code caches of the modules compiled from source so far.
+  // Called after the first invocation rather than right after loading, so
+  // the caches also hold the functions that invocation compiled lazily
+  // (from a cache made at load, V8 compiles them slower than from source).
+  void storeCodeCaches();
+
  private:
   static const std::vector<std::string>& wrapperParams();
   static void requireCallback(const v8::FunctionCallbackInfo<v8::Value>& info);
@@ -54,6 +60,11 @@ class ModuleLoader {
   std::shared_ptr<const Bundle> bundle_;
   CodeCache& cache_;
   std::unordered_map<std::string, v8::Global<v8::Object>> modules_;  // path -> module object
+  struct Uncached {
+    const std::string* text;  // in bundle_
+    v8::Global<v8::Function> fn;
+  };
+  std::vector<Uncached> uncached_;  // compiled from source, cache not stored yet
 };
 
 }  // namespace ck::sandbox

@@ -1,0 +1,250 @@
+// AppIsolate::Impl: running one invocation (and the Run guard that bounds
+// every stretch of JS execution, init's included).
+
+#include <v8.h>
+
+#include <chrono>
+
+#include "sandbox/app_isolate_impl.h"
+#include "sandbox/js_errors.h"
+#include "sandbox/json_v8.h"
+#include "sandbox/thread_stack.h"
+
+namespace ck::sandbox {
+
+namespace {
+
+// Handed to the host when a request carries no context of its own.
+InvocationContext& emptyContext() {
+  static InvocationContext* context = new InvocationContext();
+  return *context;
+}
+
+std::string quotedName(const std::string& name) { return "'" + truncateUtf8(name, 100) + "'"; }
+
+}  // namespace
+
+// ---- Run --------------------------------------------------------------------------
+
+AppIsolate::Impl::Run::Run(Impl& impl, uint64_t cpuMs, uint64_t wallMs, InvocationContext* invocation)
+    : impl_(impl), arm_(Watchdog::shared(), cpuMs, wallMs, [isolate = impl.isolate_] { isolate->TerminateExecution(); }) {
+  impl_.isolate_->SetStackLimit(jsStackLimit(impl_.options_.limits.stackBytes));
+  if (invocation != nullptr) impl_.hostApi_.enter(*invocation);
+  impl_.rejections_.clear();
+  impl_.untrackedRejections_ = 0;
+  impl_.tracking_ = true;
+}
+
+bool AppIsolate::Impl::Run::stopped() {
+  return impl_.heapExhausted_ || impl_.isolate_->IsExecutionTerminating() ||
+         (!finished_ && arm_.expiry() != Watchdog::Expiry::kNone);
+}
+
+Watchdog::Expiry AppIsolate::Impl::Run::finish() {
+  if (finished_) return expiry_;
+  bool terminated = stopped();
+  finished_ = true;
+  expiry_ = arm_.disarm();  // from here on the watchdog never terminates this isolate
+  v8::Isolate* isolate = impl_.isolate_;
+  if ((terminated || expiry_ != Watchdog::Expiry::kNone) && !impl_.heapExhausted_) {
+    // A run terminated mid-function can leave continuations queued. Running
+    // the queue with a termination pending makes V8 drop all of it.
+    isolate->TerminateExecution();
+    isolate->PerformMicrotaskCheckpoint();
+  }
+  isolate->CancelTerminateExecution();
+  impl_.hostApi_.leave();
+  impl_.tracking_ = false;
+  impl_.rejections_.clear();
+  return expiry_;
+}
+
+// ---- invoke -----------------------------------------------------------------------
+
+InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
+  InvocationResult result;
+  auto wallStart = std::chrono::steady_clock::now();
+  int64_t cpuStart = threadCpuNs();
+  auto stamp = [&] {
+    result.cpuMs = static_cast<double>(threadCpuNs() - cpuStart) / 1e6;
+    result.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wallStart).count();
+  };
+  if (retired_) {
+    result.status = Status(ErrorCode::kHeapExhausted, errorInfo(ErrorCode::kHeapExhausted).defaultMessage);
+    result.detail = "the isolate ran out of memory earlier and is retired; create a new one";
+    stamp();
+    return result;
+  }
+  if (!request.args.is_array() || !jsonWithinDepth(request.args)) {
+    result.status = Status(ErrorCode::kInvalidArgument, "Invocation arguments must be a JSON array nested at most " +
+                                                            std::to_string(kMaxJsonDepth) + " deep");
+    stamp();
+    return result;
+  }
+
+  v8::Isolate::Scope isolateScope(isolate_);
+  v8::HandleScope handleScope(isolate_);
+  v8::Local<v8::Context> context = context_.Get(isolate_);
+  v8::Context::Scope contextScope(context);
+  Run run(*this, request.cpuMs, request.wallMs, request.context ? request.context.get() : &emptyContext());
+  bool stopped = false;
+  {
+    v8::TryCatch tryCatch(isolate_);
+    v8::Local<v8::Function> fn;
+    v8::Local<v8::Value> receiver;
+    v8::Local<v8::Value> returned;
+    Status found = findFunction(context, request.function, &fn, &receiver);
+    if (found.ok()) {
+      v8::Local<v8::Value> args;
+      std::vector<v8::Local<v8::Value>> argv;
+      if (jsonToV8(context, request.args).ToLocal(&args) && args->IsArray()) {
+        v8::Local<v8::Array> array = args.As<v8::Array>();
+        for (uint32_t i = 0; i < array->Length(); i++) {
+          v8::Local<v8::Value> arg;
+          if (!array->Get(context, i).ToLocal(&arg)) break;
+          argv.push_back(arg);
+        }
+      }
+      v8::MaybeLocal<v8::Value> call;
+      if (argv.size() == request.args.size()) {
+        call = fn->Call(context, receiver, static_cast<int>(argv.size()), argv.data());
+      }
+      returned = call.FromMaybe(v8::Local<v8::Value>());
+      if (!run.stopped()) isolate_->PerformMicrotaskCheckpoint();
+      settle(context, tryCatch, call, run, result);
+    } else if (!run.stopped()) {
+      result.status = found;
+    }
+    if (!run.stopped()) reportRejections(context, returned, result);
+    if (!run.stopped()) pumpForegroundTasks(isolate_);
+    stopped = run.stopped();
+  }
+  Watchdog::Expiry expiry = run.finish();
+  bool completed = !stopped && expiry == Watchdog::Expiry::kNone && !heapExhausted_;
+  if (completed && !codeCachesStored_) {
+    loader_->storeCodeCaches();
+    codeCachesStored_ = true;
+  }
+  if (!completed) {
+    result.value = nullptr;
+    result.unhandledRejections.clear();
+    std::string fn = quotedName(request.function);
+    if (heapExhausted_) {
+      result.status = Status(ErrorCode::kHeapExhausted, errorInfo(ErrorCode::kHeapExhausted).defaultMessage);
+      result.detail = "the V8 heap limit of " + std::to_string(options_.limits.heapBytes >> 20) +
+                      " MB was reached running " + fn + "; the isolate is retired";
+    } else if (expiry == Watchdog::Expiry::kCpu) {
+      result.status = Status(ErrorCode::kCodeTimeout, errorInfo(ErrorCode::kCodeTimeout).defaultMessage);
+      result.detail = "the CPU time limit of " + std::to_string(request.cpuMs) + " ms was exceeded running " + fn;
+    } else if (expiry == Watchdog::Expiry::kWall) {
+      result.status = Status(ErrorCode::kCodeTimeout, errorInfo(ErrorCode::kCodeTimeout).defaultMessage);
+      result.detail = "the wall time limit of " + std::to_string(request.wallMs) + " ms was exceeded running " + fn;
+    } else {
+      result.status = Status(ErrorCode::kInternal, errorInfo(ErrorCode::kInternal).defaultMessage);
+      result.detail = "execution of " + fn + " was terminated for no known reason";
+    }
+  }
+  stamp();
+  return result;
+}
+
+Status AppIsolate::Impl::findFunction(v8::Local<v8::Context> context, const std::string& name,
+                                      v8::Local<v8::Function>* fn, v8::Local<v8::Value>* receiver) {
+  v8::Local<v8::String> key;
+  if (!name.empty() && jsString(isolate_, name).ToLocal(&key)) {
+    for (const v8::Global<v8::Value>& entry : entryExports_) {
+      v8::Local<v8::Value> exports = entry.Get(isolate_);
+      if (!exports->IsObject()) continue;
+      v8::Local<v8::Object> obj = exports.As<v8::Object>();
+      // Own properties only: never Object.prototype's or another inherited name.
+      v8::Maybe<bool> has = obj->HasOwnProperty(context, key);
+      v8::Local<v8::Value> value;
+      if (has.IsNothing() || (has.FromJust() && !obj->Get(context, key).ToLocal(&value))) {
+        return Status(ErrorCode::kScriptError, "Looking up " + quotedName(name) + " in the bundle's exports threw");
+      }
+      if (!has.FromJust()) continue;
+      if (!value->IsFunction()) {
+        return Status(ErrorCode::kNoSuchFunction, "The bundle exports " + quotedName(name) + " but not as a function");
+      }
+      *fn = value.As<v8::Function>();
+      *receiver = obj;
+      return Status();
+    }
+  }
+  return Status(ErrorCode::kNoSuchFunction, "No function " + quotedName(name) + " is exported by the bundle");
+}
+
+void AppIsolate::Impl::settle(v8::Local<v8::Context> context, v8::TryCatch& tryCatch,
+                              v8::MaybeLocal<v8::Value> returned, Run& run, InvocationResult& result) {
+  if (run.stopped()) return;
+  auto scriptError = [&](v8::Local<v8::Value> exception, v8::Local<v8::Message> message, const std::string& prefix) {
+    JsErrorText error = describeJsError(context, exception, message);
+    result.status = Status(ErrorCode::kScriptError, truncateUtf8(prefix + error.message, kMaxErrorMessageBytes));
+    result.detail = std::move(error.detail);
+  };
+  v8::Local<v8::Value> value;
+  if (!returned.ToLocal(&value)) {
+    if (tryCatch.HasCaught()) {
+      scriptError(tryCatch.Exception(), tryCatch.Message(), "");
+    } else {
+      result.status = Status(ErrorCode::kInternal, errorInfo(ErrorCode::kInternal).defaultMessage);
+    }
+    return;
+  }
+  if (value->IsPromise()) {
+    v8::Local<v8::Promise> promise = value.As<v8::Promise>();
+    switch (promise->State()) {
+      case v8::Promise::kPending:
+        result.status = Status(ErrorCode::kNeverSettles, errorInfo(ErrorCode::kNeverSettles).defaultMessage);
+        result.detail = "the promise was still pending after every microtask ran; with no timers and only "
+                        "settled host calls, nothing can settle it later";
+        return;
+      case v8::Promise::kRejected:
+        scriptError(promise->Result(), v8::Local<v8::Message>(), "");
+        return;
+      case v8::Promise::kFulfilled:
+        value = promise->Result();
+        break;
+    }
+  }
+  nlohmann::json json;
+  switch (v8ToJson(context, value, &json)) {
+    case ToJson::kOk:
+      result.value = std::move(json);
+      break;
+    case ToJson::kUndefined:
+      result.value = nullptr;
+      break;
+    case ToJson::kThrew:
+      if (run.stopped()) return;
+      scriptError(tryCatch.Exception(), tryCatch.Message(), "The result is not JSON-serializable: ");
+      tryCatch.Reset();
+      break;
+    case ToJson::kInvalid:
+      result.status = Status(ErrorCode::kScriptError,
+                             "The result cannot be represented as JSON (a lone surrogate, or nested deeper than " +
+                                 std::to_string(kMaxJsonDepth) + ")");
+      break;
+  }
+}
+
+void AppIsolate::Impl::reportRejections(v8::Local<v8::Context> context, v8::Local<v8::Value> returned,
+                                        InvocationResult& result) {
+  // Describing may run JS that rejects more promises; work on a snapshot.
+  std::vector<Rejection> pending = std::move(rejections_);
+  rejections_.clear();
+  for (const Rejection& r : pending) {
+    v8::Local<v8::Promise> promise = r.promise.Get(isolate_);
+    if (!returned.IsEmpty() && promise == returned) continue;  // the result itself: settle() reported it
+    JsErrorText error = describeJsError(context, r.reason.Get(isolate_), v8::Local<v8::Message>());
+    if (isolate_->IsExecutionTerminating()) return;
+    std::string text = error.message;
+    if (!error.location.empty()) text += " (at " + error.location + ")";
+    result.unhandledRejections.push_back(std::move(text));
+  }
+  if (untrackedRejections_ > 0) {
+    result.unhandledRejections.push_back("... and " + std::to_string(untrackedRejections_) + " more");
+  }
+}
+
+}  // namespace ck::sandbox

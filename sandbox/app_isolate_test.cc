@@ -1,0 +1,307 @@
+// AppIsolate as a host uses it: loading bundles, invoking exports, results
+// and errors, require, the Host binding, the frozen clock, the code cache.
+
+#include "sandbox/app_isolate.h"
+
+#include <gtest/gtest.h>
+
+#include "base/log.h"
+#include "sandbox/code_cache.h"
+#include "sandbox/isolate_test_util.h"
+
+namespace ck::sandbox {
+namespace {
+
+using nlohmann::json;
+using testing::createIsolate;
+using testing::FakeHost;
+using testing::makeBundle;
+using testing::outcome;
+using testing::request;
+
+class AppIsolateTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<AppIsolate> load(std::map<std::string, std::string> files,
+                                   std::vector<std::string> entries = {"main.js"}) {
+    auto r = createIsolate(host_, makeBundle(std::move(files), std::move(entries)), Limits{}, &log_);
+    EXPECT_TRUE(r.ok()) << r.status().message();
+    return r.ok() ? std::move(r).value() : nullptr;
+  }
+  Status loadError(std::map<std::string, std::string> files, std::vector<std::string> entries = {"main.js"}) {
+    auto r = createIsolate(host_, makeBundle(std::move(files), std::move(entries)));
+    EXPECT_FALSE(r.ok());
+    return r.status();
+  }
+
+  FakeHost host_;
+  MemoryLogger log_;
+};
+
+TEST_F(AppIsolateTest, InvokesExportsWithJsonArgumentsAndResults) {
+  auto iso = load({{"main.js", R"(
+    exports.add = (a, b) => a + b;
+    exports.shape = (o) => ({ keys: Object.keys(o), n: o.n * 2, list: [1, 'two', null, true], nested: { u: undefined } });
+    exports.nothing = () => {};
+    exports.date = () => new Date(0);
+    exports.later = async (x) => { await null; return x + 1; };
+    exports.self = function () { return this === exports; };
+  )"}});
+  ASSERT_TRUE(iso);
+  InvocationResult r = iso->invoke(request("add", {1, 2.5}));
+  EXPECT_EQ(outcome(r), "ok: 3.5");
+  EXPECT_GT(r.wallMs, 0.0);
+  EXPECT_GT(r.cpuMs, 0.0);
+  EXPECT_EQ(outcome(iso->invoke(request("shape", json::array({{{"n", 21}, {"s", "x"}}})))),
+            R"(ok: {"keys":["n","s"],"list":[1,"two",null,true],"n":42,"nested":{}})");
+  EXPECT_EQ(outcome(iso->invoke(request("nothing"))), "ok: null");
+  EXPECT_EQ(outcome(iso->invoke(request("date"))), "ok: \"1970-01-01T00:00:00.000Z\"");
+  EXPECT_EQ(outcome(iso->invoke(request("later", {41}))), "ok: 42");
+  EXPECT_EQ(outcome(iso->invoke(request("self"))), "ok: true");
+  EXPECT_EQ(outcome(iso->invoke(request("add", json::object()))),
+            "kInvalidArgument: Invocation arguments must be a JSON array nested at most 1000 deep");
+  EXPECT_GT(iso->heapUsedBytes(), 0u);
+  EXPECT_FALSE(iso->retired());
+}
+
+TEST_F(AppIsolateTest, OnlyOwnFunctionExportsOfEntriesAreInvocable) {
+  auto iso = load({{"main.js", "exports.f = () => 'main'; exports.notFn = 5;"},
+                   {"second.js", "exports.f = () => 'second'; exports.g = () => 'g';"},
+                   {"lib.js", "exports.hidden = () => 'lib';"}},
+                  {"main.js", "second.js"});
+  ASSERT_TRUE(iso);
+  EXPECT_EQ(outcome(iso->invoke(request("f"))), "ok: \"main\"");  // the first entry that exports it
+  EXPECT_EQ(outcome(iso->invoke(request("g"))), "ok: \"g\"");
+  for (const char* name : {"toString", "constructor", "hasOwnProperty", "__proto__", "valueOf", "hidden", "", "nope"}) {
+    EXPECT_EQ(iso->invoke(request(name)).status.code(), ErrorCode::kNoSuchFunction) << name;
+  }
+  EXPECT_EQ(outcome(iso->invoke(request("notFn"))), "kNoSuchFunction: The bundle exports 'notFn' but not as a function");
+  EXPECT_EQ(outcome(iso->invoke(request("nope"))), "kNoSuchFunction: No function 'nope' is exported by the bundle");
+}
+
+TEST_F(AppIsolateTest, ModuleStatePersistsAcrossInvocations) {
+  auto iso = load({{"main.js", "let n = 0; exports.next = () => ++n; globalThis.appGlobal = 'kept';"
+                               "exports.global = () => appGlobal;"}});
+  ASSERT_TRUE(iso);
+  EXPECT_EQ(outcome(iso->invoke(request("next"))), "ok: 1");
+  EXPECT_EQ(outcome(iso->invoke(request("next"))), "ok: 2");
+  EXPECT_EQ(outcome(iso->invoke(request("global"))), "ok: \"kept\"");
+}
+
+TEST_F(AppIsolateTest, RequireLoadsRelativeBundleFiles) {
+  auto iso = load({
+      {"main.js", R"(
+        const util = require('./lib/util');
+        const again = require('./lib/util.js');
+        const models = require('./models');
+        const data = require('./data.json');
+        const a = require('./cycle/a');
+        exports.all = () => ({ sum: util.add(2, 3), same: util === again, model: models.name, data,
+                               cycle: a.seenB, files: [__filename, __dirname, util.file, util.dir] });
+      )"},
+      {"lib/util.js", "exports.add = (a, b) => a + b; exports.file = __filename; exports.dir = __dirname;"},
+      {"models/index.js", "module.exports = { name: require('../lib/util').add(1, 1) === 2 ? 'ok' : 'bad' };"},
+      {"data.json", R"({"k": [1, 2]})"},
+      {"cycle/a.js", "exports.early = 'a'; const b = require('./b'); exports.seenB = b.sawA;"},
+      {"cycle/b.js", "exports.sawA = require('./a').early;"},
+  });
+  ASSERT_TRUE(iso);
+  EXPECT_EQ(outcome(iso->invoke(request("all"))),
+            R"(ok: {"cycle":"a","data":{"k":[1,2]},"files":["main.js","","lib/util.js","lib"],"model":"ok","same":true,"sum":5})");
+}
+
+TEST_F(AppIsolateTest, RequireRefusesAnythingOutsideTheBundle) {
+  auto iso = load({{"services/main.js", R"(
+        exports.req = (id) => { try { require(id); return 'loaded'; } catch (e) { return e.code + ': ' + e.message; } };
+        exports.bad = () => { try { require(42); } catch (e) { return e.name + ': ' + e.message; } };
+      )"},
+                   {"services/ok.js", ""}},
+                  {"services/main.js"});
+  ASSERT_TRUE(iso);
+  auto req = [&](const char* id) { return iso->invoke(request("req", {id})).value.get<std::string>(); };
+  EXPECT_EQ(req("./ok"), "loaded");
+  EXPECT_EQ(req("fs"),
+            "MODULE_NOT_FOUND: Cannot require 'fs': only relative paths to the bundle's own files ('./x', "
+            "'../lib/y') can be required (required from 'services/main.js')");
+  EXPECT_EQ(req("node:child_process").rfind("MODULE_NOT_FOUND: Cannot require 'node:child_process'", 0), 0u);
+  EXPECT_EQ(req("../../etc/passwd"),
+            "MODULE_NOT_FOUND: Cannot require '../../etc/passwd': the path leaves the bundle (required from "
+            "'services/main.js')");
+  EXPECT_EQ(req("/etc/passwd").rfind("MODULE_NOT_FOUND: Cannot require '/etc/passwd': only relative", 0), 0u);
+  EXPECT_EQ(req("./missing"),
+            "MODULE_NOT_FOUND: Cannot find module './missing' in the bundle (required from 'services/main.js')");
+  EXPECT_EQ(outcome(iso->invoke(request("bad"))), "ok: \"TypeError: require: argument 1 (id) must be a string\"");
+}
+
+TEST_F(AppIsolateTest, LoadErrorsNameFileLineAndColumn) {
+  Status s = loadError({{"main.js", "require('./services/bad');"}, {"services/bad.js", "const a = 1;\nlet b = ;\n"}});
+  EXPECT_EQ(s.code(), ErrorCode::kBundleError);
+  EXPECT_EQ(s.message(), "services/bad.js:2:9: SyntaxError: Unexpected token ';'");
+
+  s = loadError({{"main.js", "\n\nrequire('./lib/x');"}, {"lib/x.js", "// x\n  throw new TypeError('no config');"}});
+  EXPECT_EQ(s.code(), ErrorCode::kBundleError);
+  EXPECT_EQ(s.message(), "lib/x.js:2:3: TypeError: no config");
+
+  s = loadError({{"main.js", "require('fs');"}});
+  EXPECT_EQ(s.code(), ErrorCode::kBundleError);
+  EXPECT_EQ(s.message().rfind("main.js:1:1: Error: Cannot require 'fs'", 0), 0u) << s.message();
+
+  s = loadError({{"main.js", ""}}, {"nothere.js"});
+  EXPECT_EQ(s.message(), "Entry 'nothere.js': Cannot find module './nothere.js' in the bundle");
+
+  s = loadError({{"main.js", "require('./bad.json')"}, {"bad.json", "{\"a\": }"}});
+  EXPECT_EQ(s.code(), ErrorCode::kBundleError);
+  EXPECT_EQ(s.message(), "main.js:1:1: SyntaxError: bad.json: Unexpected token } in JSON at position 6");
+}
+
+TEST_F(AppIsolateTest, ScriptErrorsCarryASafeMessageAndTheStackForTheLog) {
+  auto iso = load({{"main.js", "const h = require('./services/h');\nexports.boom = (m) => h.fail(m);\n"
+                               "exports.obj = () => { throw { code: 42, message: 'custom', extra: [1] }; };\n"
+                               "exports.str = () => { throw 'just a string'; };\n"
+                               "exports.rej = async () => { await null; throw new RangeError('late'); };\n"
+                               "exports.long = () => { throw new Error('x'.repeat(100000)); };\n"
+                               "exports.coded = () => { const e = new Error('with code'); e.code = 7; throw e; };\n"},
+                   {"services/h.js", "exports.fail = function fail(m) {\n  throw new Error(m);\n};\n"}});
+  ASSERT_TRUE(iso);
+  InvocationResult r = iso->invoke(request("boom", {"bad thing"}));
+  EXPECT_EQ(outcome(r), "kScriptError: Error: bad thing");
+  EXPECT_NE(r.detail.find("at Object.fail (services/h.js:2:9)"), std::string::npos) << r.detail;
+  EXPECT_NE(r.detail.find("main.js:2:"), std::string::npos) << r.detail;
+
+  r = iso->invoke(request("obj"));
+  EXPECT_EQ(outcome(r), "kScriptError: custom");
+  EXPECT_NE(r.detail.find(R"({"code":42,"extra":[1],"message":"custom"})"), std::string::npos) << r.detail;
+  EXPECT_EQ(outcome(iso->invoke(request("str"))), "kScriptError: just a string");
+  r = iso->invoke(request("rej"));
+  EXPECT_EQ(outcome(r), "kScriptError: RangeError: late");
+  EXPECT_TRUE(r.unhandledRejections.empty());  // the result's own rejection is the error, not "unhandled"
+  r = iso->invoke(request("long"));
+  EXPECT_EQ(r.status.code(), ErrorCode::kScriptError);
+  EXPECT_LE(r.status.message().size(), 1024u + 3);
+  r = iso->invoke(request("coded"));
+  EXPECT_EQ(outcome(r), "kScriptError: Error: with code");
+  EXPECT_NE(r.detail.find(R"(thrown value: {"code":7})"), std::string::npos) << r.detail;
+}
+
+TEST_F(AppIsolateTest, ResultsThatAreNotJsonAreScriptErrors) {
+  auto iso = load({{"main.js", "exports.big = () => 10n; exports.cyc = () => { const o = {}; o.o = o; return o; };"
+                               "exports.sur = () => '\\ud800'; exports.fn = () => () => 1;"}});
+  ASSERT_TRUE(iso);
+  EXPECT_EQ(outcome(iso->invoke(request("big"))),
+            "kScriptError: The result is not JSON-serializable: TypeError: Do not know how to serialize a BigInt");
+  EXPECT_EQ(iso->invoke(request("cyc")).status.message().rfind(
+                "The result is not JSON-serializable: TypeError: Converting circular structure to JSON", 0),
+            0u);
+  EXPECT_EQ(iso->invoke(request("sur")).status.code(), ErrorCode::kScriptError);
+  EXPECT_EQ(outcome(iso->invoke(request("fn"))), "ok: null");
+}
+
+TEST_F(AppIsolateTest, UnhandledRejectionsAreReported) {
+  auto iso = load({{"main.js", R"(
+    exports.lost = () => { Promise.reject(new Error('lost one')); Promise.reject('lost two'); return 1; };
+    exports.handledLate = async () => { const p = Promise.reject(new Error('x')); await null; p.catch(() => {}); return 2; };
+    exports.flood = () => { for (let i = 0; i < 100; i++) Promise.reject(i); return 3; };
+  )"}});
+  ASSERT_TRUE(iso);
+  InvocationResult r = iso->invoke(request("lost"));
+  EXPECT_EQ(outcome(r), "ok: 1");
+  ASSERT_EQ(r.unhandledRejections.size(), 2u);
+  EXPECT_EQ(r.unhandledRejections[0], "Error: lost one (at main.js:2:43)");
+  EXPECT_EQ(r.unhandledRejections[1], "lost two");
+  r = iso->invoke(request("handledLate"));
+  EXPECT_EQ(outcome(r), "ok: 2");
+  EXPECT_TRUE(r.unhandledRejections.empty());
+  r = iso->invoke(request("flood"));
+  ASSERT_EQ(r.unhandledRejections.size(), 65u);
+  EXPECT_EQ(r.unhandledRejections.back(), "... and 36 more");
+  // Nothing carries over to the next invocation.
+  EXPECT_TRUE(iso->invoke(request("handledLate")).unhandledRejections.empty());
+}
+
+TEST_F(AppIsolateTest, HostCallsCarryTheInvocationsContext) {
+  auto iso = load({{"main.js", R"(
+    let atLoad = 'unset';
+    Host.call('echo', {}).then(() => { atLoad = 'resolved'; }, (e) => { atLoad = e.code + ': ' + e.message; });
+    exports.atLoad = () => atLoad;
+    exports.echo = (op, args) => Host.call(op, args);
+    exports.fail = async () => { try { await Host.call('fail', { code: 1000, message: 'not found here' }); }
+                                 catch (e) { return [e instanceof Error, e.code, e.message]; } };
+    exports.hostBug = async () => { try { await Host.call('throw'); } catch (e) { return [e.code, e.message]; } };
+    exports.badArgs = async () => { const out = [];
+      for (const args of [[], [1], ['echo', () => 1], ['echo', 10n]]) {
+        try { await Host.call(...args); out.push('ok'); } catch (e) { out.push(e.name + ': ' + e.message); } }
+      return out; };
+    exports.detached = async () => { const c = Host.call; try { await c('echo'); } catch (e) { return e.message; } };
+  )"}});
+  ASSERT_TRUE(iso);
+  EXPECT_EQ(outcome(iso->invoke(request("atLoad"))),
+            "ok: \"100700: Host.call is only available while an invocation runs (not while modules load)\"");
+
+  InvocationRequest req = request("echo", {"echo", {{"q", 1}}});
+  req.context = host_.context("alice");
+  EXPECT_EQ(outcome(iso->invoke(req)), R"(ok: {"args":{"q":1},"caller":"alice","op":"echo"})");
+  req.context = host_.context("bob");
+  EXPECT_EQ(outcome(iso->invoke(req)), R"(ok: {"args":{"q":1},"caller":"bob","op":"echo"})");
+  req.context = nullptr;
+  EXPECT_EQ(outcome(iso->invoke(req)), R"(ok: {"args":{"q":1},"caller":null,"op":"echo"})");
+  EXPECT_EQ(outcome(iso->invoke(request("echo", {"echo"}))), R"(ok: {"args":null,"caller":null,"op":"echo"})");
+
+  EXPECT_EQ(outcome(iso->invoke(request("fail"))), R"(ok: [true,1000,"not found here"])");
+
+  InvocationResult r = iso->invoke(request("hostBug"));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_EQ(r.value[0], 100500);
+  std::string message = r.value[1];
+  EXPECT_EQ(message.rfind("internal error, ref ", 0), 0u) << message;
+  EXPECT_EQ(message.find("hunter2"), std::string::npos);
+  EXPECT_NE(log_.dump().find("hunter2"), std::string::npos);  // the full text is in the log, with the ref
+  EXPECT_NE(log_.dump().find(message.substr(std::string("internal error, ref ").size())), std::string::npos);
+
+  EXPECT_EQ(outcome(iso->invoke(request("badArgs"))),
+            R"(ok: ["TypeError: Host.call: argument 1 (op) is missing",)"
+            R"("TypeError: Host.call: argument 1 (op) must be a string",)"
+            R"("TypeError: Host.call: argument 2 (args) must be JSON-serializable",)"
+            R"("TypeError: Host.call: argument 2 (args) must be JSON-serializable"])");
+  EXPECT_EQ(outcome(iso->invoke(request("detached"))), "ok: \"Illegal invocation\"");
+}
+
+TEST_F(AppIsolateTest, TheClockIsFrozenDuringAnInvocationAndMovesAfterHostCalls) {
+  auto iso = load({{"main.js", R"(
+    exports.spin = () => { const t0 = Date.now(); let x = 0; for (let i = 0; i < 3e7; i++) x += i;
+                           return [t0 === Date.now(), +new Date() === t0, typeof performance, x > 0]; };
+    exports.afterHost = async () => { const t0 = Date.now(); await Host.call('sleep', { ms: 20 }); return Date.now() - t0; };
+    exports.now = () => Date.now();
+  )"}});
+  ASSERT_TRUE(iso);
+  EXPECT_EQ(outcome(iso->invoke(request("spin"))), R"(ok: [true,true,"undefined",true])");
+  InvocationResult r = iso->invoke(request("afterHost"));
+  ASSERT_TRUE(r.status.ok());
+  EXPECT_GE(r.value.get<double>(), 19.0);
+  auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch()).count();
+  double now = iso->invoke(request("now")).value.get<double>();
+  EXPECT_NEAR(now, static_cast<double>(wall), 2000.0);
+  EXPECT_EQ(now, static_cast<double>(static_cast<int64_t>(now)));  // whole milliseconds
+}
+
+TEST_F(AppIsolateTest, SecondIsolateCompilesFromTheCodeCache) {
+  auto bundle = makeBundle({{"main.js", "exports.f = () => require('./lib').g();"},
+                            {"lib.js", "exports.g = () => 'from lib';"}},
+                           {"main.js"});
+  CodeCache::Stats before = CodeCache::shared().stats();
+  auto first = createIsolate(host_, bundle);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(outcome((*first)->invoke(request("f"))), "ok: \"from lib\"");
+  CodeCache::Stats middle = CodeCache::shared().stats();
+  auto second = createIsolate(host_, bundle);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(outcome((*second)->invoke(request("f"))), "ok: \"from lib\"");
+  CodeCache::Stats after = CodeCache::shared().stats();
+  // The second isolate took the prelude, main.js and lib.js from the cache.
+  EXPECT_GE(after.hits - middle.hits, 3u);
+  EXPECT_EQ(after.misses, middle.misses);
+  EXPECT_EQ(after.rejected, before.rejected);
+  EXPECT_GT(after.bytes, 0u);
+}
+
+}  // namespace
+}  // namespace ck::sandbox

@@ -1,0 +1,50 @@
+#pragma once
+
+// Internal to sandbox/: the one production binding, the JS global `Host`.
+
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "base/status.h"
+#include "sandbox/binding.h"
+#include "sandbox/host_interface.h"
+
+namespace ck::sandbox {
+
+// What JS reaches the host through: `Host.call(op, args)` returns a settled
+// promise, fulfilled with the JSON result of HostInterface::call or rejected
+// with an Error carrying the Status's `code` and `message`.
+//
+// The invocation the call belongs to comes from the C++ side (enter/leave
+// around each invocation), never from JS. Outside an invocation (e.g. while
+// modules load) every call is rejected with kScriptError.
+//
+// JS sees the object as the global `Host`: frozen, read-only, not
+// enumerable, with `call` on its frozen prototype. Owned by the AppIsolate;
+// used on its thread only.
+class HostApi {
+ public:
+  explicit HostApi(HostInterface& host) : host_(host) {}
+
+  // REQUIRES: `invocation` outlives the matching leave().
+  void enter(InvocationContext& invocation) { invocation_ = &invocation; }
+  void leave() { invocation_ = nullptr; }
+
+  Result<nlohmann::json> call(std::string op, std::optional<nlohmann::json> args);
+
+ private:
+  HostInterface& host_;
+  InvocationContext* invocation_ = nullptr;
+};
+
+template <>
+struct JsClass<HostApi> {
+  static constexpr const char* kName = "Host";
+  static constexpr auto kMethods = std::tuple{
+      asyncMethod<&HostApi::call>("call", "op", "args"),
+  };
+};
+
+}  // namespace ck::sandbox
