@@ -17,6 +17,24 @@ constexpr Migration kAppMigrations[] = {
         value TEXT NOT NULL
       ) STRICT;
     )sql"},
+    // The catalog of user tables (storage/table_schema_store.h). Names are
+    // exact; the NOCASE indexes keep two names from differing only in case,
+    // as SQLite's own identifiers cannot.
+    {2, R"sql(
+      CREATE TABLE _tables(
+        name TEXT PRIMARY KEY NOT NULL
+      ) STRICT;
+      CREATE UNIQUE INDEX _tables_name_nocase ON _tables(name COLLATE NOCASE);
+      CREATE TABLE _columns(
+        tableName TEXT NOT NULL REFERENCES _tables(name),
+        name TEXT NOT NULL,
+        type TEXT NOT NULL CHECK (type IN ('string', 'number', 'boolean', 'date', 'json')),
+        declared INTEGER NOT NULL CHECK (declared IN (0, 1)),
+        position INTEGER NOT NULL,
+        PRIMARY KEY (tableName, name)
+      ) STRICT;
+      CREATE UNIQUE INDEX _columns_name_nocase ON _columns(tableName, name COLLATE NOCASE);
+    )sql"},
 };
 
 }  // namespace
