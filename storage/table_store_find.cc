@@ -1,0 +1,154 @@
+// TableStore: the reads (find, findById, count) and the row format they share
+// with the writes.
+
+#include <algorithm>
+
+#include "storage/sqlite.h"
+#include "storage/table_names.h"
+#include "storage/table_store.h"
+#include "storage/table_values.h"
+#include "storage/where.h"
+
+namespace ck::storage {
+
+namespace {
+
+using nlohmann::json;
+
+// The default order, and the tie-breaker after a caller's sortBy: objectId is
+// unique, so the order is total and pages never repeat or skip a row.
+constexpr std::string_view kDefaultOrder = "\"created\" ASC, \"objectId\" ASC";
+constexpr std::string_view kTieBreaker = "\"objectId\" ASC";
+
+std::string columnList(const std::vector<ColumnInfo>& columns) {
+  if (columns.empty()) return "1";  // only ___class was asked for
+  std::string out;
+  for (const ColumnInfo& c : columns) {
+    if (!out.empty()) out += ", ";
+    out += quoteIdentifier(c.name);
+  }
+  return out;
+}
+
+json readRow(const Statement& stmt, const std::vector<ColumnInfo>& columns, const std::string& table) {
+  json row = json::object();
+  for (size_t i = 0; i < columns.size(); ++i) {
+    row[columns[i].name] = readStoredValue(stmt, static_cast<int>(i), columns[i].type);
+  }
+  row[std::string(kClassProperty)] = table;
+  return row;
+}
+
+}  // namespace
+
+Result<TableStore::Selection> TableStore::select(const TableInfo& table, const std::vector<std::string>& props,
+                                                 const std::vector<std::string>& excludeProps) {
+  const std::vector<ColumnInfo> all = table.schema().columns;
+  auto known = [&](const std::string& name) {
+    return name == kClassProperty ||
+           std::any_of(all.begin(), all.end(), [&](const ColumnInfo& c) { return c.name == name; });
+  };
+  std::vector<std::string> unknown;
+  for (const std::string& p : props) {
+    if (p != "*" && !known(p)) unknown.push_back(p);
+  }
+  for (const std::string& p : excludeProps) {
+    if (!known(p)) unknown.push_back(p);
+  }
+  if (!unknown.empty()) {
+    std::string m = "Table " + shownName(table.name) + " has no properties ";
+    for (size_t i = 0; i < unknown.size() && i < 20; ++i) m += (i > 0 ? ", " : "") + shownName(unknown[i]);
+    return Status(ErrorCode::kInvalidProperties, std::move(m));
+  }
+  const bool everything = props.empty() || std::find(props.begin(), props.end(), "*") != props.end();
+  Selection selection;
+  for (const ColumnInfo& c : all) {
+    bool wanted = everything || std::find(props.begin(), props.end(), c.name) != props.end();
+    bool excluded = std::find(excludeProps.begin(), excludeProps.end(), c.name) != excludeProps.end();
+    if (wanted && !excluded) selection.columns.push_back(c);
+  }
+  return selection;
+}
+
+Result<json> TableStore::readById(const TableInfo& table, std::string_view objectId, const Selection& selection,
+                                  const std::optional<std::string>& ownerNarrowing) {
+  std::string sql = "SELECT " + columnList(selection.columns) + " FROM " + quoteIdentifier(table.name) +
+                    " WHERE \"objectId\" = ?1";
+  if (ownerNarrowing) sql += " AND \"ownerId\" = ?2";
+  CachedStatement stmt = db_.prepare(sql);
+  stmt->bind(1, objectId);
+  if (ownerNarrowing) stmt->bind(2, *ownerNarrowing);
+  if (!stmt->step()) return Status::error(ErrorCode::kEntityNotFound);
+  return readRow(*stmt, selection.columns, table.name);
+}
+
+Result<json> TableStore::find(std::string_view table, const FindQuery& query) {
+  if (query.pageSize > kMaxPageSize) return Status::error(ErrorCode::kPageSizeTooLarge);
+  if (query.pageSize < 1) {
+    return Status(ErrorCode::kInvalidArgument, "pageSize must be at least 1, not " + std::to_string(query.pageSize));
+  }
+  if (query.offset < 0) {
+    return Status(ErrorCode::kInvalidArgument, "offset cannot be negative, not " + std::to_string(query.offset));
+  }
+  Result<TableInfo> info = tableForData(table);
+  if (!info.ok()) return info.status();
+  Result<Selection> selection = select(*info, query.props, query.excludeProps);
+  if (!selection.ok()) return selection.status();
+  const TableSchema schema = info->schema();
+  Result<SqlFragment> filter = compileWhere(query.where, schema);
+  if (!filter.ok()) return filter.status();
+  Result<std::string> sorted = compileSortBy(query.sortBy, schema);
+  if (!sorted.ok()) return sorted.status();
+  std::string order = std::move(sorted).value();
+  if (order.empty()) {  // no sortBy, or only blank items
+    order = kDefaultOrder;
+  } else {
+    order += ", ";
+    order += kTieBreaker;
+  }
+
+  // The where clause comes first in the text, so its parameters are numbered
+  // 1..n however it writes them; ours follow as plain '?'.
+  std::string sql = "SELECT " + columnList(selection->columns) + " FROM " + quoteIdentifier(info->name) +
+                    " WHERE (" + filter->sql + ")";
+  if (query.ownerNarrowing) sql += " AND \"ownerId\" = ?";
+  sql += " ORDER BY " + order + " LIMIT ? OFFSET ?";
+  CachedStatement stmt = db_.prepare(sql);
+  int index = 0;
+  for (const SqlValue& p : filter->params) bindSqlValue(*stmt, ++index, p);
+  if (query.ownerNarrowing) stmt->bind(++index, *query.ownerNarrowing);
+  stmt->bind(++index, query.pageSize);
+  stmt->bind(++index, query.offset);
+  requireParameterCount(*stmt, index);
+
+  json rows = json::array();
+  while (stmt->step()) rows.push_back(readRow(*stmt, selection->columns, info->name));
+  return rows;
+}
+
+Result<json> TableStore::findById(std::string_view table, std::string_view objectId, const FindByIdQuery& query) {
+  Result<TableInfo> info = tableForData(table);
+  if (!info.ok()) return info.status();
+  Result<Selection> selection = select(*info, query.props, query.excludeProps);
+  if (!selection.ok()) return selection.status();
+  return readById(*info, objectId, *selection, query.ownerNarrowing);
+}
+
+Result<int64_t> TableStore::count(std::string_view table, std::string_view where,
+                                  const std::optional<std::string>& ownerNarrowing) {
+  Result<TableInfo> info = tableForData(table);
+  if (!info.ok()) return info.status();
+  Result<SqlFragment> filter = compileWhere(where, info->schema());
+  if (!filter.ok()) return filter.status();
+  std::string sql = "SELECT count(*) FROM " + quoteIdentifier(info->name) + " WHERE (" + filter->sql + ")";
+  if (ownerNarrowing) sql += " AND \"ownerId\" = ?";
+  CachedStatement stmt = db_.prepare(sql);
+  int index = 0;
+  for (const SqlValue& p : filter->params) bindSqlValue(*stmt, ++index, p);
+  if (ownerNarrowing) stmt->bind(++index, *ownerNarrowing);
+  requireParameterCount(*stmt, index);
+  stmt->step();
+  return stmt->columnInt64(0);
+}
+
+}  // namespace ck::storage
