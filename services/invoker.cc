@@ -1,0 +1,216 @@
+#include "services/invoker.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "sandbox/bundle.h"
+#include "sandbox/host_interface.h"
+#include "sandbox/invocation.h"
+#include "sandbox/isolate_executor.h"
+#include "sandbox/js_workers.h"
+#include "sandbox/limits.h"
+
+namespace ck::services {
+namespace {
+
+using nlohmann::json;
+
+// What the host attaches to one invocation; handed back with every host call
+// the invocation's code makes. Grows the caller and the effective principal
+// with the access layer.
+struct CallContext final : sandbox::InvocationContext {
+  CallContext(std::string app, std::string id) : appId(std::move(app)), requestId(std::move(id)) {}
+  const std::string appId;
+  const std::string requestId;
+};
+
+// A bundle's version: FNV-1a over its files and entries, so the same code
+// deployed twice has the same version (and may share code caches).
+std::string bundleVersion(const sandbox::Bundle& bundle) {
+  uint64_t h = 14695981039346656037ull;
+  auto mix = [&h](std::string_view s) {
+    for (unsigned char c : s) {
+      h ^= c;
+      h *= 1099511628211ull;
+    }
+    h ^= 0xff;  // separator: ("ab","c") and ("a","bc") differ
+    h *= 1099511628211ull;
+  };
+  for (const auto& [path, source] : bundle.files) {
+    mix(path);
+    mix(source);
+  }
+  mix("entries");
+  for (const std::string& e : bundle.entries) mix(e);
+  return fmt::format("{:016x}", h);
+}
+
+// An operation name from JS, shortened for messages and logs.
+std::string shortOp(std::string_view op) {
+  constexpr size_t kMax = 64;
+  return op.size() <= kMax ? std::string(op) : std::string(op.substr(0, kMax)) + "...";
+}
+
+}  // namespace
+
+class Invoker::Impl final : public sandbox::HostInterface {
+ public:
+  Impl(InvokerConfig config, Logger& log)
+      : log_(log),
+        factory_(*this, log),
+        workers_({.workers = config.workers,
+                  .appQueueLimit = config.appQueueLimit,
+                  .appConcurrency = config.appConcurrency},
+                 factory_, log) {}
+
+  ~Impl() override { workers_.stop(); }
+
+  Status setAppCode(const std::string& appId, std::map<std::string, std::string> files,
+                    std::vector<std::string> entries, const CodeLimits& limits) {
+    if (entries.empty()) return Status(ErrorCode::kInvalidArgument, "The code needs at least one entry module");
+    for (const std::string& entry : entries) {
+      if (!files.count(entry)) {
+        return Status(ErrorCode::kInvalidArgument, fmt::format("Entry module {} is not among the files", entry));
+      }
+    }
+    auto bundle = std::make_shared<sandbox::Bundle>();
+    bundle->files = std::move(files);
+    bundle->entries = std::move(entries);
+    bundle->version = bundleVersion(*bundle);
+    auto code = std::make_shared<sandbox::AppCode>();
+    code->limits = resolve(limits);
+    code->bundle = std::move(bundle);
+    {
+      std::lock_guard lock(mu_);
+      limits_[appId] = code->limits;
+    }
+    log_.info("app code installed", {{"app", appId}, {"version", code->bundle->version},
+                                      {"files", static_cast<uint64_t>(code->bundle->files.size())}});
+    workers_.setApp(appId, std::move(code));
+    return {};
+  }
+
+  void removeAppCode(const std::string& appId) {
+    {
+      std::lock_guard lock(mu_);
+      limits_.erase(appId);
+    }
+    workers_.removeApp(appId);
+  }
+
+  void invoke(const std::string& appId, const std::string& function, json args, Callback done,
+              const std::string& requestId) {
+    if (!args.is_array()) {
+      done(Status(ErrorCode::kInvalidArgument, "Arguments must be a JSON array"));
+      return;
+    }
+    sandbox::InvocationRequest request;
+    request.id = requestId.empty() ? fmt::format("inv-{}", ++lastId_) : requestId;
+    request.function = function;
+    request.args = std::move(args);
+    request.context = std::make_shared<CallContext>(appId, request.id);
+    {
+      std::lock_guard lock(mu_);
+      auto it = limits_.find(appId);
+      const sandbox::Limits& limits = it == limits_.end() ? kDefaultLimits : it->second;
+      request.cpuMs = limits.cpuMs;
+      request.wallMs = limits.wallMs;
+    }
+    std::string id = request.id;
+    workers_.submit(appId, std::move(request),
+                    [this, appId, function, id, done = std::move(done)](sandbox::InvocationResult r) {
+                      report(appId, function, id, r);
+                      if (r.status.ok()) {
+                        done(std::move(r.value));
+                      } else {
+                        done(std::move(r.status));
+                      }
+                    });
+  }
+
+  void stop() { workers_.stop(); }
+  size_t workers() const { return workers_.workers(); }
+  InvokeLoad load(const std::string& appId) const {
+    sandbox::AppLoad l = workers_.load(appId);
+    return {l.queued, l.running};
+  }
+
+  // sandbox::HostInterface, on a JS worker thread while an invocation runs.
+  Result<json> call(sandbox::InvocationContext&, std::string_view op, const json& args) override {
+    if (op == "echo") return args;
+    return Status(ErrorCode::kNotImplemented, fmt::format("Unknown host operation: {}", shortOp(op)));
+  }
+
+ private:
+  static constexpr sandbox::Limits kDefaultLimits{};
+
+  // Fills what `limits` leaves open with the defaults; wall time defaults to
+  // twice the CPU time, at most 60 s.
+  static sandbox::Limits resolve(const CodeLimits& limits) {
+    sandbox::Limits out;
+    if (limits.cpuMs) {
+      out.cpuMs = *limits.cpuMs;
+      out.wallMs = std::min<uint64_t>(2 * out.cpuMs, 60'000);
+    }
+    if (limits.wallMs) out.wallMs = *limits.wallMs;
+    if (limits.heapBytes) out.heapBytes = *limits.heapBytes;
+    return out;
+  }
+
+  // The app's log: what a client is not shown (the JS stack, what was cut).
+  void report(const std::string& appId, const std::string& function, const std::string& id,
+              const sandbox::InvocationResult& r) {
+    for (const std::string& rejection : r.unhandledRejections) {
+      log_.warn("unhandled promise rejection", {{"app", appId}, {"function", function}, {"id", id},
+                                                {"detail", rejection}});
+    }
+    if (r.status.ok()) {
+      log_.debug("invocation done", {{"app", appId}, {"function", function}, {"id", id}, {"cpuMs", r.cpuMs},
+                                     {"wallMs", r.wallMs}});
+      return;
+    }
+    switch (r.status.code()) {
+      case ErrorCode::kAppBusy:
+      case ErrorCode::kAppNotFound:
+      case ErrorCode::kShuttingDown:
+        return;  // refused before running; the caller's answer says it all
+      case ErrorCode::kInternal:
+        log_.error("invocation failed", {{"app", appId}, {"function", function}, {"id", id},
+                                         {"code", errorInfo(r.status.code()).name}, {"detail", r.detail}});
+        return;
+      default:
+        log_.info("invocation failed", {{"app", appId}, {"function", function}, {"id", id},
+                                        {"code", errorInfo(r.status.code()).name}, {"message", r.status.message()},
+                                        {"detail", r.detail}, {"cpuMs", r.cpuMs}, {"wallMs", r.wallMs}});
+    }
+  }
+
+  Logger& log_;
+  std::atomic<uint64_t> lastId_{0};
+  std::mutex mu_;
+  std::map<std::string, sandbox::Limits> limits_;  // GUARDED_BY(mu_): per app, for its invocations
+  sandbox::IsolateExecutorFactory factory_;  // before workers_: outlives them
+  sandbox::JsWorkers workers_;
+};
+
+Invoker::Invoker(InvokerConfig config, Logger& log) : impl_(std::make_unique<Impl>(config, log)) {}
+Invoker::~Invoker() = default;
+Status Invoker::setAppCode(const std::string& appId, std::map<std::string, std::string> files,
+                           std::vector<std::string> entries, const CodeLimits& limits) {
+  return impl_->setAppCode(appId, std::move(files), std::move(entries), limits);
+}
+void Invoker::removeAppCode(const std::string& appId) { impl_->removeAppCode(appId); }
+void Invoker::invoke(const std::string& appId, const std::string& function, nlohmann::json args, Callback done,
+                     const std::string& requestId) {
+  impl_->invoke(appId, function, std::move(args), std::move(done), requestId);
+}
+void Invoker::stop() { impl_->stop(); }
+size_t Invoker::workers() const { return impl_->workers(); }
+InvokeLoad Invoker::load(const std::string& appId) const { return impl_->load(appId); }
+
+}  // namespace ck::services

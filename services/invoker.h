@@ -1,0 +1,91 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/log.h"
+#include "base/status.h"
+
+namespace ck::services {
+
+struct InvokerConfig {
+  size_t workers = 0;          // JS worker threads; 0: max(4, hardware threads)
+  size_t appQueueLimit = 256;  // invocations waiting per app; beyond: kAppBusy at once
+  size_t appConcurrency = 0;   // invocations running per app; 0: workers - 1 (at least 1)
+};
+
+// One app's share of the JS lane at one moment (for stats and tests).
+struct InvokeLoad {
+  size_t queued = 0;   // waiting for a worker
+  size_t running = 0;  // on a worker
+};
+
+// An app's limits; what is unset takes the default (DESIGN.md "Limits").
+struct CodeLimits {
+  std::optional<uint64_t> cpuMs;     // CPU time per invocation; default 5 s
+  std::optional<uint64_t> wallMs;    // wall time per invocation; default 2x CPU, at most 60 s
+  std::optional<size_t> heapBytes;   // V8 heap per isolate; default 128 MB
+};
+
+// The JavaScript lane as the rest of the host sees it: owns the JS workers
+// (sandbox::JsWorkers) running each app's code in V8 isolates, and answers
+// the code's host calls (sandbox::HostInterface). Today the host answers one
+// test operation, `echo` (returns its arguments); any other operation is
+// kNotImplemented. The services that bindings will reach (data, files,
+// users) come with their issues.
+//
+// Owned by the server core. Thread-safe. invoke() never blocks: it may be
+// called on the loop thread. Expected failures come back as a Status through
+// the callback; the JS error's stack and other details a client must not see
+// go to the log.
+class Invoker {
+ public:
+  using Callback = std::function<void(Result<nlohmann::json>)>;
+
+  Invoker(InvokerConfig config, Logger& log);
+  ~Invoker();  // stop()
+  Invoker(const Invoker&) = delete;
+  Invoker& operator=(const Invoker&) = delete;
+
+  // Installs or replaces an app's code: `files` maps relative paths
+  // ("main.js", "lib/util.js") to sources, `entries` are the modules run at
+  // load, whose exports are invocable. Invocations that start afterwards run
+  // the new code; running ones finish on the old. kInvalidArgument when
+  // there is no entry or an entry is not among the files. Compile errors
+  // show at the first invocation (kBundleError, naming file, line, column),
+  // since code only ever runs on a JS worker.
+  Status setAppCode(const std::string& appId, std::map<std::string, std::string> files,
+                    std::vector<std::string> entries, const CodeLimits& limits = {});
+  void removeAppCode(const std::string& appId);
+
+  // Runs `function` (an export of an entry module) of the app's code with
+  // positional `args` (a JSON array) on a JS worker. `done` gets the settled
+  // value, or an error Status: kAppNotFound (no code installed), kAppBusy
+  // (the app's queue is full), kShuttingDown, kNoSuchFunction, kScriptError,
+  // kCodeTimeout, kHeapExhausted, kNeverSettles, kBundleError, kInternal.
+  // `done` runs at once on the calling thread when the invocation is refused
+  // before it queues, otherwise on the JS worker thread; it must be short.
+  // `requestId` names the invocation in logs.
+  void invoke(const std::string& appId, const std::string& function, nlohmann::json args, Callback done,
+              const std::string& requestId = "");
+
+  // Refuses new invocations, finishes queued and running ones, joins the
+  // workers. Idempotent. REQUIRES: not called from a `done` callback.
+  void stop();
+  size_t workers() const;
+  InvokeLoad load(const std::string& appId) const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ck::services
