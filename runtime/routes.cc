@@ -1,8 +1,14 @@
 #include "runtime/routes.h"
 
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "services/host.h"
+#include "services/invoker.h"
 
 namespace ck::runtime {
 namespace {
@@ -15,16 +21,35 @@ json appJson(const services::AppInfo& app) {
   return {{"id", app.id}, {"name", app.name}, {"created", app.createdMs}, {"keys", keys}};
 }
 
+// Invocation arguments are parsed on the loop thread: keep them small.
+constexpr size_t kMaxInvokeBodyBytes = 1024 * 1024;
+
+// Whether the request carries the admin token (a hash comparison, no I/O:
+// safe on the loop thread).
+bool hasAdminToken(const services::Host& host, const http::Request& req) {
+  std::string_view token;
+  if (auto auth = req.header("authorization")) {
+    constexpr std::string_view kBearer = "Bearer ";
+    if (auth->substr(0, kBearer.size()) == kBearer) token = auth->substr(kBearer.size());
+  }
+  return host.checkAdminToken(token);
+}
+
 // Wraps an admin handler: answers 401 unless the request carries the admin token.
 http::Handler adminOnly(services::Host& host, http::Handler handler) {
   return [&host, handler = std::move(handler)](http::Request& req) -> http::Response {
-    std::string_view token;
-    if (auto auth = req.header("authorization")) {
-      constexpr std::string_view kBearer = "Bearer ";
-      if (auth->substr(0, kBearer.size()) == kBearer) token = auth->substr(kBearer.size());
-    }
-    if (!host.checkAdminToken(token)) return http::Response::error(ErrorCode::kUnauthorized);
+    if (!hasAdminToken(host, req)) return http::Response::error(ErrorCode::kUnauthorized);
     return handler(req);
+  };
+}
+
+http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handler) {
+  return [&host, handler = std::move(handler)](http::Request& req, http::Responder responder) {
+    if (!hasAdminToken(host, req)) {
+      responder.send(http::Response::error(ErrorCode::kUnauthorized));
+      return;
+    }
+    handler(req, std::move(responder));
   };
 }
 
@@ -33,6 +58,30 @@ std::optional<http::Response> parseObject(const http::Request& req, json* out) {
   *out = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
   if (out->is_discarded() || !out->is_object()) {
     return http::Response::error(ErrorCode::kBadRequest, "Body must be a JSON object");
+  }
+  return std::nullopt;
+}
+
+// Reads the optional "limits" object of a code upload.
+std::optional<http::Response> parseLimits(const json& body, services::CodeLimits* out) {
+  if (!body.contains("limits")) return std::nullopt;
+  const json& limits = body["limits"];
+  if (!limits.is_object()) return http::Response::error(ErrorCode::kInvalidArgument, "\"limits\" must be an object");
+  for (const auto& [name, value] : limits.items()) {
+    if (!value.is_number_unsigned() || value.get<uint64_t>() == 0) {
+      return http::Response::error(ErrorCode::kInvalidArgument,
+                                   "\"limits." + name + "\" must be a positive integer");
+    }
+    uint64_t v = value.get<uint64_t>();
+    if (name == "cpuMs") {
+      out->cpuMs = v;
+    } else if (name == "wallMs") {
+      out->wallMs = v;
+    } else if (name == "heapBytes") {
+      out->heapBytes = static_cast<size_t>(v);
+    } else {
+      return http::Response::error(ErrorCode::kInvalidArgument, "Unknown limit \"" + name + "\"");
+    }
   }
   return std::nullopt;
 }
@@ -94,6 +143,76 @@ void addAdminRoutes(http::Router& router, services::Host& host) {
                if (!st.ok()) return http::Response::error(st);
                return http::Response::json(200, {{"key", req.pathParam("key")}, {"value", body["value"]}});
              }));
+}
+
+void addAdminCodeRoutes(http::Router& router, services::Host& host, services::Invoker& invoker) {
+  router.add("POST", "/admin/apps/{id}/code", adminOnly(host, [&host, &invoker](http::Request& req) {
+               json body;
+               if (auto bad = parseObject(req, &body)) return *bad;
+               const std::string& appId = req.pathParam("id");
+               if (!host.findApp(appId)) return http::Response::error(ErrorCode::kAppNotFound);
+               std::map<std::string, std::string> files;
+               const json& filesJson = body.contains("files") ? body["files"] : json();
+               if (!filesJson.is_object()) {
+                 return http::Response::error(ErrorCode::kInvalidArgument,
+                                              "\"files\" must be an object of path: source");
+               }
+               for (const auto& [path, source] : filesJson.items()) {
+                 if (!source.is_string()) {
+                   return http::Response::error(ErrorCode::kInvalidArgument,
+                                                "\"files." + path + "\" must be a string");
+                 }
+                 files.emplace(path, source.get<std::string>());
+               }
+               std::vector<std::string> entries;
+               const json& entriesJson = body.contains("entries") ? body["entries"] : json();
+               if (!entriesJson.is_array()) {
+                 return http::Response::error(ErrorCode::kInvalidArgument, "\"entries\" must be an array of paths");
+               }
+               for (const json& e : entriesJson) {
+                 if (!e.is_string()) {
+                   return http::Response::error(ErrorCode::kInvalidArgument, "\"entries\" must be an array of paths");
+                 }
+                 entries.push_back(e.get<std::string>());
+               }
+               services::CodeLimits limits;
+               if (auto bad = parseLimits(body, &limits)) return *bad;
+               size_t fileCount = files.size();
+               if (Status st = invoker.setAppCode(appId, std::move(files), entries, limits); !st.ok()) {
+                 return http::Response::error(st);
+               }
+               return http::Response::json(200, {{"app", appId}, {"files", fileCount}, {"entries", entries}});
+             }));
+
+  // On the loop thread up to invoker.invoke(), which only queues.
+  router.addAsync(
+      "POST", "/admin/apps/{id}/invoke/{function}",
+      adminOnlyAsync(host,
+                     [&invoker](http::Request& req, http::Responder responder) {
+                       json args = json::array();
+                       if (!req.body.empty()) {
+                         args = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+                         if (args.is_discarded() || !args.is_array()) {
+                           responder.send(http::Response::error(ErrorCode::kBadRequest,
+                                                                "Body must be a JSON array of arguments"));
+                           return;
+                         }
+                       }
+                       // The invoker's callback is a std::function (copyable): share the
+                       // one-shot. Whichever copy goes last answers 500 if nobody sent.
+                       auto shared = std::make_shared<http::Responder>(std::move(responder));
+                       invoker.invoke(
+                           req.pathParam("id"), req.pathParam("function"), std::move(args),
+                           [shared](Result<json> result) {
+                             if (result.ok()) {
+                               shared->send(http::Response::json(200, {{"value", std::move(result).value()}}));
+                             } else {
+                               shared->send(http::Response::error(result.status()));
+                             }
+                           },
+                           req.requestId);
+                     }),
+      {.maxBodyBytes = kMaxInvokeBodyBytes});
 }
 
 }  // namespace ck::runtime

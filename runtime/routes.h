@@ -4,6 +4,7 @@
 
 namespace ck::services {
 class Host;
+class Invoker;
 }
 
 namespace ck::runtime {
@@ -19,5 +20,16 @@ void addHealthRoutes(http::Router& router);
 //   GET  /admin/apps/{id}/settings           the app's settings as an object
 //   PUT  /admin/apps/{id}/settings/{key}     {"value": "..."}: set one (durable when answered)
 void addAdminRoutes(http::Router& router, services::Host& host);
+
+// Admin-only hooks into the JavaScript lane, for tests and tools until
+// deploys and the service routes arrive (behind the admin token as above):
+//   POST /admin/apps/{id}/code  {"files": {"main.js": "..."}, "entries": ["main.js"],
+//                                "limits": {"cpuMs", "wallMs", "heapBytes"} (optional)}
+//        installs or replaces the app's code (direct lane)
+//   POST /admin/apps/{id}/invoke/{function}   [args...]  (an empty body: no arguments)
+//        runs an export of the code on the JS lane through an asynchronous
+//        route; answers {"value": ...}, or {"code", "message"} with the
+//        Status's HTTP status
+void addAdminCodeRoutes(http::Router& router, services::Host& host, services::Invoker& invoker);
 
 }  // namespace ck::runtime

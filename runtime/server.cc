@@ -14,6 +14,7 @@
 #include "runtime/http/worker_pool.h"
 #include "runtime/routes.h"
 #include "services/host.h"
+#include "services/invoker.h"
 
 namespace ck::runtime {
 
@@ -35,8 +36,11 @@ class Server::Impl {
       return Status(ErrorCode::kInternal, fmt::format("cannot open data folder {}: {}", config_.dataDir, e.what()));
     }
 
+    invoker_ = std::make_unique<services::Invoker>(
+        services::InvokerConfig{.workers = config_.jsWorkers}, log_);
     addHealthRoutes(router_);
     addAdminRoutes(router_, *host_);
+    addAdminCodeRoutes(router_, *host_, *invoker_);
 
     // Everything below is set up on this thread before the loop thread
     // starts; from then on only the loop thread touches the loop.
@@ -53,13 +57,15 @@ class Server::Impl {
       onStopRequested();
       uv_run(&loop_, UV_RUN_DEFAULT);
       teardownLoop();
+      invoker_->stop();
       return st;
     }
     port_ = http_->port();
     running_ = true;
     thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
     log_.info("listening", {{"url", url()}, {"dataDir", config_.dataDir},
-                            {"directWorkers", static_cast<uint64_t>(config_.directWorkers)}});
+                            {"directWorkers", static_cast<uint64_t>(config_.directWorkers)},
+                            {"jsWorkers", static_cast<uint64_t>(invoker_->workers())}});
     return {};
   }
 
@@ -69,6 +75,8 @@ class Server::Impl {
     uv_async_send(&stopAsync_);
     thread_.join();
     teardownLoop();
+    // Answers of what is still queued have nowhere to go; the work finishes.
+    invoker_->stop();
     log_.info("stopped");
   }
 
@@ -81,6 +89,7 @@ class Server::Impl {
     return fmt::format("http://{}:{}", listenHost, port_);
   }
   services::Host& host() { return *host_; }
+  services::Invoker& invoker() { return *invoker_; }
 
  private:
   // On the loop thread: shut the HTTP server down, then the pool, then our own handle.
@@ -106,6 +115,7 @@ class Server::Impl {
   const Clock& clock_;
   Random& random_;
   std::unique_ptr<services::Host> host_;
+  std::unique_ptr<services::Invoker> invoker_;  // routes hold references to it
   http::Router router_;
   uv_loop_t loop_{};
   bool loopInitialised_ = false;
@@ -125,5 +135,6 @@ void Server::stop() { impl_->stop(); }
 int Server::port() const { return impl_->port(); }
 std::string Server::url() const { return impl_->url(); }
 services::Host& Server::host() { return impl_->host(); }
+services::Invoker& Server::invoker() { return impl_->invoker(); }
 
 }  // namespace ck::runtime

@@ -11,12 +11,15 @@
 
 namespace ck::services {
 class Host;
+class Invoker;
 }
 
 namespace ck::runtime {
 
-// The cloudkeep server core: the data folder's host, the HTTP server, its
-// worker pool and routes, on a libuv loop that runs on a thread of its own.
+// The cloudkeep server core: the data folder's host, the JavaScript lane
+// (services::Invoker: the JS workers and their isolates), the HTTP server,
+// its direct-lane worker pool and routes, on a libuv loop that runs on a
+// thread of its own.
 //
 // Owned by main (or a test, which starts it in-process on port 0). start()
 // and stop() are called from one controlling thread; the loop thread is
@@ -31,14 +34,16 @@ class Server {
 
   // Opens the data folder, binds the listening socket and starts serving.
   Status start();
-  // Graceful: stops accepting, finishes in-flight requests, closes every
-  // handle; returns once the loop thread has ended. Idempotent.
+  // Graceful: stops accepting, finishes in-flight requests (up to the grace
+  // period), closes every handle, then lets the JS lane finish what it has
+  // queued and joins its workers. Idempotent.
   void stop();
 
   // REQUIRES: start() succeeded.
   int port() const;
   std::string url() const;  // "http://127.0.0.1:PORT"
   services::Host& host();
+  services::Invoker& invoker();
 
  private:
   class Impl;
