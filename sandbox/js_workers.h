@@ -47,7 +47,7 @@ struct JsWorkersConfig {
 // One app's share of the lane at one moment, for tests and stats.
 struct AppLoad {
   size_t queued = 0;   // submitted, not yet taken by a worker
-  size_t running = 0;  // taken by a worker, `done` not yet called
+  size_t running = 0;  // taken by a worker and not finished (counted down just after `done` returns)
 };
 
 // The JavaScript lane: a pool of JS worker threads. Each worker owns at most
