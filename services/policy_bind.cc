@@ -28,6 +28,41 @@ RuleBucket& bucketFor(PolicyIndex& index, const ResourcePattern& on) {
   return it->second;
 }
 
+// Keeps the lower position of each kind.
+void note(FirstRules* first, Effect effect, int32_t pos) {
+  int32_t& slot = effect == Effect::kDeny ? first->deny : first->grant;
+  if (slot < 0) slot = pos;
+}
+
+std::vector<SubjectFirstRules> flatten(const std::map<uint32_t, FirstRules>& byId) {
+  std::vector<SubjectFirstRules> out;
+  out.reserve(byId.size());
+  for (const auto& [id, first] : byId) out.push_back({id, first});
+  return out;
+}
+
+// Builds the bucket's per-op, per-subject view of its rules.
+void indexSubjects(const PolicyIndex& index, RuleBucket* bucket) {
+  for (Op op : kAllOps) {
+    if ((bucket->ops & opBit(op)) == 0) continue;
+    OpSubjects subjects;
+    std::map<uint32_t, FirstRules> custom, users;
+    for (size_t pos = 0; pos < bucket->rules.size(); ++pos) {
+      const IndexedRule& r = bucket->rules[pos];
+      if ((r.ops & opBit(op)) == 0) continue;
+      auto p = static_cast<int32_t>(pos);
+      for (uint32_t i = r.idsBegin; i < r.idsEnd; ++i) note(&(r.byUser ? users : custom)[index.ids[i]], r.effect, p);
+      for (SystemRole role : kAllSystemRoles) {
+        if (r.systemRoles & roleBit(role)) note(&subjects.systemRoles[static_cast<size_t>(role)], r.effect, p);
+      }
+    }
+    subjects.customRoles = flatten(custom);
+    subjects.users = flatten(users);
+    bucket->opSlot[static_cast<size_t>(op)] = static_cast<int8_t>(bucket->byOp.size());
+    bucket->byOp.push_back(std::move(subjects));
+  }
+}
+
 }  // namespace
 
 BoundPolicy bindPolicy(Policy policy, const UserIdLookup& lookupUserId) {
@@ -80,6 +115,12 @@ BoundPolicy bindPolicy(Policy policy, const UserIdLookup& lookupUserId) {
     RuleBucket& bucket = bucketFor(*index, rule.on);
     bucket.ops |= entry.ops;
     bucket.rules.push_back(entry);
+  }
+
+  indexSubjects(*index, &index->global);
+  for (RuleBucket& bucket : index->kindWildcard) indexSubjects(*index, &bucket);
+  for (StringMap<RuleBucket>& named : index->named) {
+    for (auto& [name, bucket] : named) indexSubjects(*index, &bucket);
   }
 
   for (const auto& [table, settings] : p.tables) {

@@ -226,10 +226,51 @@ class Evaluation {
     return "the principal has none of its roles";
   }
 
+  // Merges one subject's first rules into the running minimum.
+  static void merge(const FirstRules& f, int* deny, int* grant) {
+    if (f.deny >= 0 && (*deny < 0 || f.deny < *deny)) *deny = f.deny;
+    if (f.grant >= 0 && (*grant < 0 || f.grant < *grant)) *grant = f.grant;
+  }
+  static const FirstRules* find(const std::vector<SubjectFirstRules>& v, uint32_t id) {
+    auto it = std::lower_bound(v.begin(), v.end(), id, [](const SubjectFirstRules& e, uint32_t x) { return e.id < x; });
+    return it != v.end() && it->id == id ? &it->first : nullptr;
+  }
+
+  // One pattern's rules through the bucket's subject index: the same pick
+  // as scanning them, at the cost of the principal's few subjects.
+  void indexedBucket(const RuleBucket& b, DecisionLevel level) {
+    int8_t slot = b.opSlot[static_cast<size_t>(op_)];
+    if (slot < 0) return;
+    const OpSubjects& subjects = b.byOp[static_cast<size_t>(slot)];
+    Pick p;
+    int deny = -1, grant = -1;
+    if (s_.userIdx >= 0) {
+      if (const FirstRules* f = find(subjects.users, static_cast<uint32_t>(s_.userIdx))) merge(*f, &deny, &grant);
+    }
+    p.byUser = deny >= 0 || grant >= 0;
+    if (!p.byUser) {
+      for (SystemRole role : kAllSystemRoles) {
+        if (s_.roles & roleBit(role)) merge(subjects.systemRoles[static_cast<size_t>(role)], &deny, &grant);
+      }
+      if (!subjects.customRoles.empty()) {
+        for (uint32_t id : s_.roleIds()) {
+          if (const FirstRules* f = find(subjects.customRoles, id)) merge(*f, &deny, &grant);
+        }
+      }
+    }
+    p.pos = deny >= 0 ? deny : grant;
+    if (p.pos < 0) return;
+    const IndexedRule& r = b.rules[static_cast<size_t>(p.pos)];
+    decide(deny < 0, level, Decider::kRule, static_cast<int>(r.rule), policy_.rules[r.rule].text);
+  }
+
   // One pattern's rules.
   void bucket(const RuleBucket* b, DecisionLevel level) {
     if (b == nullptr || done()) return;
-    if (!trace_ && (b->ops & bit_) == 0) return;
+    if (!trace_) {
+      if ((b->ops & bit_) != 0) indexedBucket(*b, level);
+      return;
+    }
     const std::vector<IndexedRule>& rules = b->rules;
     bool reached = !decided_;
     Pick p = pick(

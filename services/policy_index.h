@@ -8,9 +8,14 @@
 // of "T", owner policy of T, data:* and *; for files:/a/b the buckets of
 // "/a/b", "/a", "/", files:* and *; for service:N.m "N.m", "N", service:*
 // and *. Subjects are small integers: the principal's roles and user id are
-// looked up once per decision, and rules compare integers.
+// looked up once per decision, and each bucket answers, per operation and
+// subject, its first DENY and first GRANT (OpSubjects), so the cost of a
+// decision does not grow with the number of rules on one pattern. explain()
+// scans the rules themselves, since it reports each.
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -39,10 +44,32 @@ struct IndexedRule {
   bool byUser = false;
 };
 
+// Of the rules of one bucket listing one op: the first (lowest position in
+// RuleBucket::rules) DENY and the first GRANT naming one subject; -1: none.
+struct FirstRules {
+  int32_t deny = -1;
+  int32_t grant = -1;
+};
+struct SubjectFirstRules {
+  uint32_t id = 0;  // a custom role id or a user id
+  FirstRules first;
+};
+
+// One op of one bucket, by subject: a decision looks up the principal's
+// few subjects instead of scanning the bucket's rules.
+struct OpSubjects {
+  FirstRules systemRoles[kSystemRoleCount];
+  std::vector<SubjectFirstRules> customRoles;  // sorted by id
+  std::vector<SubjectFirstRules> users;        // sorted by id
+};
+
 // The rules written on one pattern, in policy order.
 struct RuleBucket {
   OpMask ops = 0;  // union of the rules' ops: a bucket without the op is skipped whole
   std::vector<IndexedRule> rules;
+  int8_t opSlot[kOpCount];        // index in byOp, -1 when no rule lists the op
+  std::vector<OpSubjects> byOp;   // built by bindPolicy once the rules are in
+  RuleBucket() { std::fill(std::begin(opSlot), std::end(opSlot), int8_t{-1}); }
 };
 
 struct OwnerPolicyEntry {
