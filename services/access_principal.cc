@@ -30,6 +30,7 @@ std::string describeClient(const ClientIdentity& identity) {
 Result<Principal> Principal::client(ClientIdentity identity) {
   auto invalid = [](std::string m) { return Status(ErrorCode::kInvalidArgument, std::move(m)); };
   if (!identity.authenticated && identity.user) return invalid("a principal with a user must be signed in");
+  if (identity.user && identity.user->id.empty()) return invalid("a user's id must not be empty");
   if (!identity.authenticated && !identity.customRoles.empty()) {
     return invalid("a principal with custom roles must be signed in");
   }

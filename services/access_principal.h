@@ -64,8 +64,9 @@ class Principal {
   enum class Kind : uint8_t { kClient, kServerCode, kAdmin };
 
   // A client principal. kInvalidArgument when a custom role's name is not
-  // valid or is a system role's (in any letter case), or when `user` or
-  // custom roles come without `authenticated`. Duplicate roles are merged.
+  // valid or is a system role's (in any letter case), when `user` or custom
+  // roles come without `authenticated`, or when the user's id is empty.
+  // Duplicate roles are merged.
   static Result<Principal> client(ClientIdentity identity);
   // The admin (admin API and CLI): bypasses policy; every call is audited.
   static Principal admin();

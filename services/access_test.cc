@@ -244,6 +244,7 @@ TEST(AccessPrincipalTest, NoCustomRoleNameYieldsASystemRole) {
   // Inconsistent identities are refused too.
   EXPECT_FALSE(Principal::client({.key = ClientKind::kRest, .user = PrincipalUser{"U1", "a@b.c"}}).ok());
   EXPECT_FALSE(Principal::client({.key = ClientKind::kRest, .customRoles = {"Customer"}}).ok());
+  EXPECT_FALSE(Principal::client({.key = ClientKind::kRest, .authenticated = true, .user = PrincipalUser{"", "a@b.c"}}).ok());
 }
 
 }  // namespace

@@ -95,7 +95,7 @@ BoundPolicy bindPolicy(Policy policy, const UserIdLookup& lookupUserId) {
       const std::string& email = rule.users[u];
       auto found = emails.find(email);
       if (found == emails.end()) found = emails.emplace(email, lookupUserId(email)).first;
-      if (!found->second) {
+      if (!found->second || found->second->empty()) {
         bound.warnings_.push_back("rules[" + std::to_string(r) + "].users[" + std::to_string(u) + "]: no user \"" +
                                   email + "\"; this part of the rule applies to no one until the policy is applied again");
         continue;

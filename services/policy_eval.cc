@@ -242,13 +242,12 @@ class Evaluation {
     int8_t slot = b.opSlot[static_cast<size_t>(op_)];
     if (slot < 0) return;
     const OpSubjects& subjects = b.byOp[static_cast<size_t>(slot)];
-    Pick p;
     int deny = -1, grant = -1;
     if (s_.userIdx >= 0) {
       if (const FirstRules* f = find(subjects.users, static_cast<uint32_t>(s_.userIdx))) merge(*f, &deny, &grant);
     }
-    p.byUser = deny >= 0 || grant >= 0;
-    if (!p.byUser) {
+    bool byUser = deny >= 0 || grant >= 0;  // a user's rule beats role rules
+    if (!byUser) {
       for (SystemRole role : kAllSystemRoles) {
         if (s_.roles & roleBit(role)) merge(subjects.systemRoles[static_cast<size_t>(role)], &deny, &grant);
       }
@@ -258,9 +257,9 @@ class Evaluation {
         }
       }
     }
-    p.pos = deny >= 0 ? deny : grant;
-    if (p.pos < 0) return;
-    const IndexedRule& r = b.rules[static_cast<size_t>(p.pos)];
+    int pos = deny >= 0 ? deny : grant;  // DENY beats GRANT
+    if (pos < 0) return;
+    const IndexedRule& r = b.rules[static_cast<size_t>(pos)];
     decide(deny < 0, level, Decider::kRule, static_cast<int>(r.rule), policy_.rules[r.rule].text);
   }
 
@@ -280,7 +279,6 @@ class Evaluation {
       const IndexedRule& r = rules[p.pos];
       decide(p.effect == Effect::kGrant, level, Decider::kRule, static_cast<int>(r.rule), policy_.rules[r.rule].text);
     }
-    if (!trace_) return;
     for (size_t i = 0; i < rules.size(); ++i) {
       const IndexedRule& r = rules[i];
       const PolicyRule& rule = policy_.rules[r.rule];
