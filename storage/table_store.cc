@@ -375,7 +375,7 @@ Result<int64_t> TableStore::bulkUpdate(std::string_view table, std::string_view 
   if (!info.ok()) return info.status();
   // Compiled before new columns are added: the clause can name only columns
   // that exist now.
-  Result<SqlFragment> filter = compileWhere(where, info->schema());
+  Result<RowFilter> filter = compileRowFilter(where, info->schema(), ownerNarrowing);
   if (!filter.ok()) return filter.status();
   Result<std::vector<Assignment>> values = assignments(*info, changes, ctx.allowNewColumns);
   if (!values.ok()) return values.status();
@@ -384,16 +384,13 @@ Result<int64_t> TableStore::bulkUpdate(std::string_view table, std::string_view 
   // The where clause comes first in the text, so its parameters are numbered
   // 1..n however it writes them; ours follow as plain '?'.
   const std::string t = quoteIdentifier(info->name);
-  std::string sql = "WITH \"_ck_match\" AS (SELECT \"objectId\" FROM " + t + " WHERE (" + filter->sql + ")";
-  if (ownerNarrowing) sql += " AND \"ownerId\" = ?";
+  std::string sql = "WITH \"_ck_match\" AS (SELECT \"objectId\" FROM " + t + " WHERE " + filter->sql();
   sql += ") UPDATE " + t + " SET ";
   for (const Assignment& a : *values) sql += quoteIdentifier(a.column) + " = ?, ";
   sql += "\"updated\" = ? WHERE \"objectId\" IN (SELECT \"objectId\" FROM \"_ck_match\")";
 
   CachedStatement stmt = db_.prepare(sql);
-  int index = 0;
-  for (const SqlValue& p : filter->params) bindSqlValue(*stmt, ++index, p);
-  if (ownerNarrowing) stmt->bind(++index, *ownerNarrowing);
+  int index = filter->bind(*stmt);
   for (const Assignment& a : *values) bindSqlValue(*stmt, ++index, a.value);
   stmt->bind(++index, ctx.nowMs);
   requireParameterCount(*stmt, index);
@@ -407,15 +404,10 @@ Result<int64_t> TableStore::bulkDelete(std::string_view table, std::string_view 
                                        const std::optional<std::string>& ownerNarrowing) {
   Result<TableInfo> info = tableForData(table);
   if (!info.ok()) return info.status();
-  Result<SqlFragment> filter = compileWhere(where, info->schema());
+  Result<RowFilter> filter = compileRowFilter(where, info->schema(), ownerNarrowing);
   if (!filter.ok()) return filter.status();
-  std::string sql = "DELETE FROM " + quoteIdentifier(info->name) + " WHERE (" + filter->sql + ")";
-  if (ownerNarrowing) sql += " AND \"ownerId\" = ?";
-  CachedStatement stmt = db_.prepare(sql);
-  int index = 0;
-  for (const SqlValue& p : filter->params) bindSqlValue(*stmt, ++index, p);
-  if (ownerNarrowing) stmt->bind(++index, *ownerNarrowing);
-  requireParameterCount(*stmt, index);
+  CachedStatement stmt = db_.prepare("DELETE FROM " + quoteIdentifier(info->name) + " WHERE " + filter->sql());
+  requireParameterCount(*stmt, filter->bind(*stmt));
   stmt->run();
   return static_cast<int64_t>(db_.changes());
 }

@@ -95,7 +95,7 @@ Result<json> TableStore::find(std::string_view table, const FindQuery& query) {
   Result<Selection> selection = select(*info, query.props, query.excludeProps);
   if (!selection.ok()) return selection.status();
   const TableSchema schema = info->schema();
-  Result<SqlFragment> filter = compileWhere(query.where, schema);
+  Result<RowFilter> filter = compileRowFilter(query.where, schema, query.ownerNarrowing);
   if (!filter.ok()) return filter.status();
   Result<std::string> sorted = compileSortBy(query.sortBy, schema);
   if (!sorted.ok()) return sorted.status();
@@ -110,13 +110,9 @@ Result<json> TableStore::find(std::string_view table, const FindQuery& query) {
   // The where clause comes first in the text, so its parameters are numbered
   // 1..n however it writes them; ours follow as plain '?'.
   std::string sql = "SELECT " + columnList(selection->columns) + " FROM " + quoteIdentifier(info->name) +
-                    " WHERE (" + filter->sql + ")";
-  if (query.ownerNarrowing) sql += " AND \"ownerId\" = ?";
-  sql += " ORDER BY " + order + " LIMIT ? OFFSET ?";
+                    " WHERE " + filter->sql() + " ORDER BY " + order + " LIMIT ? OFFSET ?";
   CachedStatement stmt = db_.prepare(sql);
-  int index = 0;
-  for (const SqlValue& p : filter->params) bindSqlValue(*stmt, ++index, p);
-  if (query.ownerNarrowing) stmt->bind(++index, *query.ownerNarrowing);
+  int index = filter->bind(*stmt);
   stmt->bind(++index, query.pageSize);
   stmt->bind(++index, query.offset);
   requireParameterCount(*stmt, index);
@@ -138,15 +134,10 @@ Result<int64_t> TableStore::count(std::string_view table, std::string_view where
                                   const std::optional<std::string>& ownerNarrowing) {
   Result<TableInfo> info = tableForData(table);
   if (!info.ok()) return info.status();
-  Result<SqlFragment> filter = compileWhere(where, info->schema());
+  Result<RowFilter> filter = compileRowFilter(where, info->schema(), ownerNarrowing);
   if (!filter.ok()) return filter.status();
-  std::string sql = "SELECT count(*) FROM " + quoteIdentifier(info->name) + " WHERE (" + filter->sql + ")";
-  if (ownerNarrowing) sql += " AND \"ownerId\" = ?";
-  CachedStatement stmt = db_.prepare(sql);
-  int index = 0;
-  for (const SqlValue& p : filter->params) bindSqlValue(*stmt, ++index, p);
-  if (ownerNarrowing) stmt->bind(++index, *ownerNarrowing);
-  requireParameterCount(*stmt, index);
+  CachedStatement stmt = db_.prepare("SELECT count(*) FROM " + quoteIdentifier(info->name) + " WHERE " + filter->sql());
+  requireParameterCount(*stmt, filter->bind(*stmt));
   stmt->step();
   return stmt->columnInt64(0);
 }

@@ -176,4 +176,24 @@ json readStoredValue(const Statement& stmt, int index, ValueType type) {
   return nullptr;
 }
 
+std::string RowFilter::sql() const {
+  std::string out = "(" + where.sql + ")";
+  if (owner) out += " AND \"ownerId\" = ?";
+  return out;
+}
+
+int RowFilter::bind(Statement& stmt) const {
+  int index = 0;
+  for (const SqlValue& p : where.params) bindSqlValue(stmt, ++index, p);
+  if (owner) stmt.bind(++index, *owner);
+  return index;
+}
+
+Result<RowFilter> compileRowFilter(std::string_view where, const TableSchema& schema,
+                                   const std::optional<std::string>& owner) {
+  Result<SqlFragment> compiled = compileWhere(where, schema);
+  if (!compiled.ok()) return compiled.status();
+  return RowFilter{std::move(compiled).value(), owner};
+}
+
 }  // namespace ck::storage

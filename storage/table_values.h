@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -57,5 +58,23 @@ void requireParameterCount(const Statement& stmt, int count);
 
 // Column `index` of the current row of `stmt`, read as a column of `type`.
 nlohmann::json readStoredValue(const Statement& stmt, int index, ValueType type);
+
+// The rows a find, count or bulk write acts on: the compiled where clause
+// and, when the access layer narrowed the request to the caller's rows, the
+// owner. Its SQL goes first in a statement's text, so its parameters are the
+// statement's first ones, however the where clause numbers them.
+struct RowFilter {
+  SqlFragment where;
+  std::optional<std::string> owner;
+
+  // "(<where>)", with " AND \"ownerId\" = ?" when narrowed.
+  std::string sql() const;
+  // Binds the filter's parameters from index 1; returns the last index bound.
+  int bind(Statement& stmt) const;
+};
+
+// kInvalidWhere for a clause the compiler refuses.
+Result<RowFilter> compileRowFilter(std::string_view where, const TableSchema& schema,
+                                   const std::optional<std::string>& owner);
 
 }  // namespace ck::storage
