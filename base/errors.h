@@ -23,7 +23,10 @@
   X(kNoSuchProperties, 1021, 400, "There are no such properties")                       \
   X(kPageSizeTooLarge, 1025, 400, "Page size cannot be greater than 100")              \
   X(kAppNotFound, 2002, 404, "Unable to find application")                             \
+  X(kInvalidLogin, 3003, 401, "Invalid login or password")                           \
+  X(kUserAlreadyExists, 3033, 409, "User already exists")                              \
   X(kInvalidUserToken, 3064, 401, "Not existing user token")                           \
+  X(kUserDisabled, 3090, 403, "User account is disabled")                              \
   X(kCodeTimeout, 15000, 504, "Cloud Code execution time exceeded")                    \
   X(kBadRequest, 100400, 400, "Malformed request")                                     \
   X(kUnauthorized, 100401, 401, "Missing or invalid credentials")                      \
@@ -36,6 +39,7 @@
   X(kExpectationFailed, 100417, 417, "Unsupported expectation")                        \
   X(kAppBusy, 100429, 429, "Too many invocations queued for this app")               \
   X(kHeadersTooLarge, 100431, 431, "Request headers too large")                        \
+  X(kTooManyLogins, 100432, 429, "Too many failed logins; try again later")             \
   X(kInternal, 100500, 500, "Internal error")                                          \
   X(kNotImplemented, 100501, 501, "Not implemented")                                   \
   X(kTooManyConnections, 100503, 503, "Too many connections")                          \
