@@ -150,6 +150,13 @@ Result<Session> Users::login(std::string_view login, std::string_view password, 
   }
   if (creds->userStatus == kDisabled) return Status::error(ErrorCode::kUserDisabled);
   throttle_.recordSuccess(login, clientAddress);
+  if (needsRehash(creds->passwordHash, config_.password)) {
+    // Upgrade to the current parameters while the password is at hand;
+    // `updated` is left alone: the user changed nothing.
+    auto stmt = db_.prepare(R"(UPDATE "Users" SET "password" = ?1 WHERE "objectId" = ?2)");
+    stmt->bind(1, hashPassword(password, config_.password)).bind(2, creds->objectId);
+    stmt->run();
+  }
 
   Result<json> user = findById(creds->objectId);
   if (!user.ok()) return invalid;  // deleted meanwhile

@@ -91,7 +91,8 @@ class Users {
   // kTooManyLogins (message "... try again in N ms") when the attempt must
   // wait. Wrong password and unknown email both answer kInvalidLogin (3003)
   // with the same message, after one password verification either way. A
-  // disabled account (with the right password): kUserDisabled (3090).
+  // disabled account (with the right password): kUserDisabled (3090). A
+  // hash made with other parameters than config.password is replaced.
   Result<Session> login(std::string_view login, std::string_view password, std::string_view clientAddress);
 
   // Ends the token's session. kInvalidUserToken when unknown or expired.

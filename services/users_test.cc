@@ -27,9 +27,9 @@ class UsersTest : public ::testing::Test {
     throttle_ = std::make_unique<LoginThrottle>(LoginThrottleConfig{}, clock_);
     make();
   }
-  void make(bool dynamic = true) {
+  void make(bool dynamic = true, PasswordParams params = kFast) {
     UsersConfig config;
-    config.password = kFast;
+    config.password = params;
     config.sessionTimeoutMs = 60'000;
     config.allowNewColumns = dynamic;
     users_ = std::make_unique<Users>(*db_, clock_, random_, *throttle_, config);
@@ -290,6 +290,22 @@ TEST_F(UsersTest, PrincipalForEachKeyKind) {
     EXPECT_EQ(user->user()->email, "lee@example.com");
     EXPECT_EQ(user->customRoles(), (std::vector<std::string>{"Customer"}));
   }
+}
+
+TEST_F(UsersTest, LoginRehashesWithNewParameters) {
+  std::string id = registerUser("ned@example.com");
+  auto storedHash = [&] {
+    auto stmt = db_->prepare(R"(SELECT "password", "updated" FROM "Users" WHERE "objectId" = ?1)");
+    stmt->bind(1, id);
+    EXPECT_TRUE(stmt->step());
+    EXPECT_TRUE(stmt->columnIsNull(1)) << "a rehash is not an update";
+    return stmt->columnText(0);
+  };
+  EXPECT_EQ(storedHash().rfind("$argon2id$v=19$m=8,t=1,p=1$", 0), 0u);
+  make(true, PasswordParams{2, 16u << 10});
+  loginOk("ned@example.com");
+  EXPECT_EQ(storedHash().rfind("$argon2id$v=19$m=16,t=2,p=1$", 0), 0u) << storedHash();
+  loginOk("ned@example.com");
 }
 
 TEST_F(UsersTest, ThrottlingSlowsTheGuesserNotTheOwner) {
