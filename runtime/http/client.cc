@@ -14,6 +14,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/http/url.h"
+
 namespace ck::http {
 namespace {
 
@@ -25,18 +27,6 @@ int64_t nowMs() {
 int remainingMs(int64_t deadlineMs) {
   int64_t left = deadlineMs - nowMs();
   return left < 0 ? 0 : static_cast<int>(left);
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 }  // namespace

@@ -25,4 +25,7 @@ bool parseQuery(std::string_view raw, QueryList* out);
 // parameters must never climb out of their prefix).
 bool splitTarget(std::string_view target, std::string* path, std::string* rawQuery);
 
+// Whether two header names or tokens are equal ignoring ASCII case.
+bool equalsIgnoreCase(std::string_view a, std::string_view b);
+
 }  // namespace ck::http
