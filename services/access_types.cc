@@ -1,5 +1,7 @@
 #include "services/access_types.h"
 
+#include <stdexcept>
+
 namespace ck::services {
 namespace {
 
@@ -127,13 +129,11 @@ std::optional<SystemRole> systemRoleIgnoringCase(std::string_view name) {
 }
 
 SystemRole clientKindSystemRole(ClientKind kind) {
-  switch (kind) {
-    case ClientKind::kRest: return SystemRole::kRestUser;
-    case ClientKind::kJs: return SystemRole::kJsUser;
-    case ClientKind::kIos: return SystemRole::kIosUser;
-    case ClientKind::kAndroid: return SystemRole::kAndroidUser;
-  }
-  return SystemRole::kRestUser;
+  // The key kinds' table (client_kind.h) names each kind's role; it must be
+  // a system role (access_test checks every kind).
+  std::optional<SystemRole> role = parseSystemRole(clientKindRole(kind));
+  if (!role) throw std::logic_error("client kind bound to a role that is not a system role");
+  return *role;
 }
 
 std::string checkCustomRoleName(std::string_view name) {
