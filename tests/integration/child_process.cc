@@ -94,4 +94,10 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
+std::string readAdminToken(const std::string& dataDir) {
+  std::string token = readFile(dataDir + "/admin.token");
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  return token;
+}
+
 }  // namespace ck::testing

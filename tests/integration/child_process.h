@@ -49,6 +49,9 @@ class TempDir {
 // Reads a file; empty when missing.
 std::string readFile(const std::string& path);
 
+// The admin token kept in <dataDir>/admin.token, without its newline.
+std::string readAdminToken(const std::string& dataDir);
+
 // Polls `pred` every 20 ms until it holds or `timeout` passes.
 template <typename Pred>
 bool waitFor(Pred pred, std::chrono::milliseconds timeout) {

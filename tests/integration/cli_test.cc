@@ -113,8 +113,7 @@ TEST(Cli, ServeAndAppCommands) {
   EXPECT_EQ(serve.wait(20s), 0);
   // JSON log lines, and no admin token in them.
   std::string logs = serve.stderrText();
-  std::string token = readFile(data + "/admin.token");
-  token.pop_back();
+  std::string token = readAdminToken(data);
   EXPECT_EQ(logs.find(token), std::string::npos);
   std::istringstream lines(logs);
   std::string line;

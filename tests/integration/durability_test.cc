@@ -19,12 +19,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-std::string adminToken(const std::string& data) {
-  std::string token = readFile(data + "/admin.token");
-  while (!token.empty() && token.back() == '\n') token.pop_back();
-  return token;
-}
-
 std::unique_ptr<ChildProcess> startServer(const std::string& dir, const std::string& data, int* port) {
   std::filesystem::remove(data + "/server.json");
   auto p = std::make_unique<ChildProcess>(
@@ -42,7 +36,7 @@ TEST(Durability, AcknowledgedWritesSurviveSigkill) {
   int port = 0;
   auto server = startServer(dir.path(), data, &port);
   ASSERT_NE(server, nullptr);
-  std::string token = adminToken(data);
+  std::string token = readAdminToken(data);
   std::vector<std::pair<std::string, std::string>> auth = {{"Authorization", "Bearer " + token},
                                                            {"Content-Type", "application/json"}};
   HttpResult created = httpCall(port, "POST", "/admin/apps", auth, R"({"name":"durable"})");

@@ -11,10 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/server.h"
 #include "services/invoker.h"
-#include "tests/integration/child_process.h"
-#include "tests/integration/http_call.h"
+#include "tests/integration/in_process_server.h"
 
 namespace ck::testing {
 namespace {
@@ -29,33 +27,9 @@ int64_t msSince(Clock::time_point start) {
 // JS worker threads in these tests: each app may hold two at once.
 constexpr size_t kJsWorkers = 3;
 
-class JsLaneTest : public ::testing::Test {
+class JsLaneTest : public InProcessServerTest {
  protected:
-  void SetUp() override {
-    runtime::Config config;
-    config.dataDir = dir_.path() + "/data";
-    config.listen = "127.0.0.1:0";
-    config.directWorkers = 2;
-    config.jsWorkers = kJsWorkers;
-    server_ = std::make_unique<runtime::Server>(config, log_, clock_, random_);
-    Status st = server_->start();
-    ASSERT_TRUE(st.ok()) << st.message();
-    token_ = readFile(dir_.path() + "/data/admin.token");
-    while (!token_.empty() && token_.back() == '\n') token_.pop_back();
-  }
-
-  void TearDown() override {
-    server_->stop();
-    EXPECT_EQ(log_.dump().find("handles still open"), std::string::npos) << log_.dump();
-  }
-
-  HttpResult call(const std::string& method, const std::string& target, const std::string& body = "",
-                  bool admin = true, int timeoutMs = 20'000) {
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (admin) headers.emplace_back("Authorization", "Bearer " + token_);
-    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    return httpCall(server_->port(), method, target, headers, body, timeoutMs);
-  }
+  void configure(runtime::Config& config) override { config.jsWorkers = kJsWorkers; }
 
   std::string createApp(const std::string& name) {
     HttpResult r = call("POST", "/admin/apps", json({{"name", name}}).dump());
@@ -75,13 +49,6 @@ class JsLaneTest : public ::testing::Test {
 
   // The app's invocations on the lane right now.
   services::InvokeLoad load(const std::string& appId) { return server_->invoker().load(appId); }
-
-  TempDir dir_;
-  MemoryLogger log_;
-  SystemClock clock_;
-  SystemRandom random_;
-  std::unique_ptr<runtime::Server> server_;
-  std::string token_;
 };
 
 const char* kBasics = R"JS(

@@ -4,53 +4,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/server.h"
-#include "services/host.h"
-#include "tests/integration/child_process.h"
-#include "tests/integration/http_call.h"
+#include "tests/integration/in_process_server.h"
 
 namespace ck::testing {
 namespace {
 
 using nlohmann::json;
 
-class ServerTest : public ::testing::Test {
- protected:
-  void SetUp() override { start(); }
-  void TearDown() override {
-    server_->stop();
-    // stop() closes the event loop; a handle left open is logged as an error.
-    EXPECT_EQ(log_.dump().find("handles still open"), std::string::npos) << log_.dump();
-  }
-
-  void start() {
-    runtime::Config config;
-    config.dataDir = dir_.path() + "/data";
-    config.listen = "127.0.0.1:0";
-    config.directWorkers = 2;
-    server_ = std::make_unique<runtime::Server>(config, log_, clock_, random_);
-    Status st = server_->start();
-    ASSERT_TRUE(st.ok()) << st.message();
-    token_ = readFile(dir_.path() + "/data/admin.token");
-    while (!token_.empty() && token_.back() == '\n') token_.pop_back();
-    ASSERT_EQ(token_.size(), 64u);
-  }
-
-  HttpResult call(const std::string& method, const std::string& target, const std::string& body = "",
-                  bool admin = true) {
-    std::vector<std::pair<std::string, std::string>> headers;
-    if (admin) headers.emplace_back("Authorization", "Bearer " + token_);
-    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    return httpCall(server_->port(), method, target, headers, body);
-  }
-
-  TempDir dir_;
-  MemoryLogger log_;
-  SystemClock clock_;
-  SystemRandom random_;
-  std::unique_ptr<runtime::Server> server_;
-  std::string token_;
-};
+using ServerTest = InProcessServerTest;
 
 TEST_F(ServerTest, HealthAnswersWithoutCredentials) {
   HttpResult r = call("GET", "/health", "", /*admin=*/false);
