@@ -272,9 +272,8 @@ Status Users::setEnabled(std::string_view userId, bool enabled) {
 }
 
 Status Users::checkRoleArgs(std::string_view userId, std::string_view role) {
-  if (std::string why = checkCustomRoleName(role); !why.empty()) {
-    return Status(ErrorCode::kInvalidArgument, "\"" + std::string(role) + "\" " + why);
-  }
+  // checkCustomRoleName's reason already names the role.
+  if (std::string why = checkCustomRoleName(role); !why.empty()) return Status(ErrorCode::kInvalidArgument, why);
   if (!userExists(userId)) return Status::error(ErrorCode::kEntityNotFound);
   return {};
 }
