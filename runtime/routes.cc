@@ -35,13 +35,16 @@ bool hasAdminToken(const services::Host& host, const http::Request& req) {
   return host.checkAdminToken(token);
 }
 
-// Wraps an admin handler: answers 401 unless the request carries the admin token.
+}  // namespace
+
 http::Handler adminOnly(services::Host& host, http::Handler handler) {
   return [&host, handler = std::move(handler)](http::Request& req) -> http::Response {
     if (!hasAdminToken(host, req)) return http::Response::error(ErrorCode::kUnauthorized);
     return handler(req);
   };
 }
+
+namespace {
 
 http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handler) {
   return [&host, handler = std::move(handler)](http::Request& req, http::Responder responder) {

@@ -12,6 +12,10 @@ namespace ck::runtime {
 // GET /health: a constant answer on the loop lane.
 void addHealthRoutes(http::Router& router);
 
+// Wraps an admin handler: answers 401 (100401) unless the request carries
+// the admin token (`Authorization: Bearer <token>`; a hash comparison, no I/O).
+http::Handler adminOnly(services::Host& host, http::Handler handler);
+
 // The admin API under /admin/, every route behind the admin token
 // (`Authorization: Bearer <token>`):
 //   GET  /admin/apps                         list apps (with their API keys)

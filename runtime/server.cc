@@ -13,6 +13,7 @@
 #include "runtime/http/server.h"
 #include "runtime/http/worker_pool.h"
 #include "runtime/routes.h"
+#include "runtime/user_routes.h"
 #include "services/host.h"
 #include "services/invoker.h"
 
@@ -41,12 +42,17 @@ class Server::Impl {
     addHealthRoutes(router_);
     addAdminRoutes(router_, *host_);
     addAdminCodeRoutes(router_, *host_, *invoker_);
+    addAdminUserRoutes(router_, *host_);
 
     // Everything below is set up on this thread before the loop thread
     // starts; from then on only the loop thread touches the loop.
     if (int rc = uv_loop_init(&loop_); rc != 0) throw std::runtime_error(uv_strerror(rc));
     loopInitialised_ = true;
     pool_ = std::make_unique<http::WorkerPool>(&loop_, config_.directWorkers);
+    // Logins and registrations (argon2id) have a pool of their own, so they
+    // never hold a direct-lane worker; their routes need it, hence here.
+    loginPool_ = std::make_unique<http::WorkerPool>(&loop_, config_.loginWorkers);
+    addUserRoutes(router_, *host_, *loginPool_, log_);
     http_ = std::make_unique<http::HttpServer>(&loop_, httpConfig, router_, *pool_, log_, clock_);
     uv_async_init(&loop_, &stopAsync_, [](uv_async_t* handle) {
       static_cast<Impl*>(handle->data)->onStopRequested();
@@ -92,10 +98,11 @@ class Server::Impl {
   services::Invoker& invoker() { return *invoker_; }
 
  private:
-  // On the loop thread: shut the HTTP server down, then the pool, then our own handle.
+  // On the loop thread: shut the HTTP server down, then the pools, then our own handle.
   void onStopRequested() {
     http_->shutdown([this] {
       pool_->stop();
+      loginPool_->stop();
       uv_close(reinterpret_cast<uv_handle_t*>(&stopAsync_), nullptr);
     });
   }
@@ -103,6 +110,7 @@ class Server::Impl {
   void teardownLoop() {
     http_.reset();
     pool_.reset();
+    loginPool_.reset();
     if (loopInitialised_) {
       int rc = uv_loop_close(&loop_);
       if (rc != 0) log_.error("event loop closed with handles still open", {{"error", uv_strerror(rc)}});
@@ -121,6 +129,7 @@ class Server::Impl {
   bool loopInitialised_ = false;
   uv_async_t stopAsync_{};
   std::unique_ptr<http::WorkerPool> pool_;
+  std::unique_ptr<http::WorkerPool> loginPool_;  // the login lane (register, login)
   std::unique_ptr<http::HttpServer> http_;
   std::thread thread_;
   bool running_ = false;

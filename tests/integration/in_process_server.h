@@ -28,6 +28,9 @@ class InProcessServerTest : public ::testing::Test {
 
   // Adjusts the configuration before each start (defaults: 2 direct workers).
   virtual void configure(runtime::Config&) {}
+  // Whether the server runs on fakeClock_, which only the test moves (session
+  // expiry, throttle delays), instead of the system clock.
+  virtual bool useFakeClock() const { return false; }
 
   void start() {
     runtime::Config config;
@@ -35,7 +38,8 @@ class InProcessServerTest : public ::testing::Test {
     config.listen = "127.0.0.1:0";
     config.directWorkers = 2;
     configure(config);
-    server_ = std::make_unique<runtime::Server>(config, log_, clock_, random_);
+    const Clock& clock = useFakeClock() ? static_cast<const Clock&>(fakeClock_) : clock_;
+    server_ = std::make_unique<runtime::Server>(config, log_, clock, random_);
     Status st = server_->start();
     ASSERT_TRUE(st.ok()) << st.message();
     token_ = readAdminToken(config.dataDir);
@@ -53,6 +57,7 @@ class InProcessServerTest : public ::testing::Test {
   TempDir dir_;
   MemoryLogger log_;
   SystemClock clock_;
+  FakeClock fakeClock_;
   SystemRandom random_;
   std::unique_ptr<runtime::Server> server_;
   std::string token_;

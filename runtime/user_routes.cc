@@ -1,0 +1,219 @@
+#include "runtime/user_routes.h"
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/client_request.h"
+#include "runtime/http/worker_pool.h"
+#include "runtime/routes.h"
+#include "services/app.h"
+#include "services/host.h"
+
+namespace ck::runtime {
+namespace {
+
+using nlohmann::json;
+
+// A user object or a login is small; the bodies are parsed on a worker.
+constexpr size_t kMaxUserBodyBytes = 64 * 1024;
+
+constexpr const char* kUsers = "/{appId}/{apiKey}/users";
+
+std::string usersRoute(std::string_view rest) { return std::string(kUsers) + std::string(rest); }
+
+// Parses a JSON object body; nullopt when it is not one.
+std::optional<json> objectBody(const http::Request& req) {
+  json body = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) return std::nullopt;
+  return body;
+}
+
+http::Response badBody() { return http::Response::error(ErrorCode::kBadRequest, "Body must be a JSON object"); }
+
+template <typename T>
+http::Response answer(Result<T> result) {
+  if (!result.ok()) return http::Response::error(result.status());
+  return http::Response::json(200, std::move(result).value());
+}
+
+// Runs `handler` on `pool` (a lane of its own) through an asynchronous
+// route: the loop thread only copies the request and queues it. An exception
+// from the handler is logged and answered 500 with the request id, as on the
+// direct lane.
+http::AsyncHandler onPool(http::WorkerPool& pool, Logger& log, std::string route, http::Handler handler) {
+  auto shared = std::make_shared<const http::Handler>(std::move(handler));
+  return [&pool, &log, route = std::move(route), shared](http::Request& req, http::Responder responder) {
+    // WorkerPool takes copyable functions: share the request copy and the one-shot.
+    auto request = std::make_shared<http::Request>(req);
+    auto answerTo = std::make_shared<http::Responder>(std::move(responder));
+    pool.post(
+        [&log, route, shared, request, answerTo] {
+          http::Response response;
+          std::string error;
+          try {
+            response = (*shared)(*request);
+          } catch (const std::exception& e) {
+            error = e.what();
+          } catch (...) {
+            error = "a non-standard exception";
+          }
+          if (!error.empty()) {
+            log.error("handler threw", {{"id", request->requestId}, {"route", route}, {"error", error}});
+            response = http::Response::error(ErrorCode::kInternal, "Internal error, ref " + request->requestId);
+          }
+          answerTo->send(std::move(response));
+        },
+        nullptr);
+  };
+}
+
+// --- Client routes ---
+
+http::Response registerUser(services::Host& host, http::Request& req) {
+  Result<ClientRequest> client = resolveClient(host, req);
+  if (!client.ok()) return http::Response::error(client.status());
+  std::optional<json> user = objectBody(req);
+  if (!user) return badBody();
+  return answer(client->app->registerUser(client->principal, client->call, *user));
+}
+
+http::Response login(services::Host& host, http::Request& req) {
+  // The caller's token plays no part in a login (DESIGN.md "Permissions").
+  Result<ClientRequest> client = resolveClient(host, req, TokenUse::kIgnore);
+  if (!client.ok()) return http::Response::error(client.status());
+  std::optional<json> body = objectBody(req);
+  if (!body) return badBody();
+  auto field = [&](const char* name) -> const std::string* {
+    auto it = body->find(name);
+    return it != body->end() && it->is_string() ? &it->get_ref<const std::string&>() : nullptr;
+  };
+  const std::string* loginName = field("login");
+  const std::string* password = field("password");
+  // A login without a password (Backendless's passwordless login by
+  // objectId) is refused to every client.
+  if (loginName == nullptr || password == nullptr) {
+    return http::Response::error(ErrorCode::kInvalidArgument, "\"login\" and \"password\" are required strings");
+  }
+  Result<services::Session> session = client->app->login(client->key, client->call, *loginName, *password);
+  if (!session.ok()) return http::Response::error(session.status());
+  json out = std::move(session->user);
+  out["user-token"] = std::move(session->token);
+  return http::Response::json(200, out);
+}
+
+http::Response logout(http::Request& req, ClientRequest& client) {
+  Result<std::optional<std::string>> token = userTokenHeader(req);  // resolved already: valid
+  if (!client.principal.signedIn() || !token.ok() || !*token) {
+    return http::Response::error(ErrorCode::kInvalidUserToken, "Logout needs the session's user-token header");
+  }
+  if (Status st = client.app->logout(**token); !st.ok()) return http::Response::error(st);
+  http::Response r;  // Backendless answers an empty body
+  return r;
+}
+
+}  // namespace
+
+void addUserRoutes(http::Router& router, services::Host& host, http::WorkerPool& loginPool, Logger& log) {
+  const http::RouteOptions small{.maxBodyBytes = kMaxUserBodyBytes};
+
+  router.addAsync("POST", usersRoute("/register"),
+                  onPool(loginPool, log, "users/register",
+                         [&host](http::Request& req) { return registerUser(host, req); }),
+                  small);
+  router.addAsync("POST", usersRoute("/login"),
+                  onPool(loginPool, log, "users/login", [&host](http::Request& req) { return login(host, req); }),
+                  small);
+
+  // The SDK logs out with GET; POST is accepted too.
+  for (const char* method : {"GET", "POST"}) {
+    router.add(method, usersRoute("/logout"), clientRoute(host, logout), small);
+  }
+
+  // The token asked about is in the path; the header's (maybe stale) is not.
+  router.add("GET", usersRoute("/isvalidusertoken/{token}"),
+             clientRoute(
+                 host,
+                 [](http::Request& req, ClientRequest& client) {
+                   return http::Response::json(200, client.app->isValidToken(req.pathParam("token")));
+                 },
+                 TokenUse::kIgnore));
+
+  router.add("GET", usersRoute("/userroles"), clientRoute(host, [](http::Request&, ClientRequest& client) {
+               return http::Response::json(200, client.app->rolesOf(client.principal));
+             }));
+
+  router.add("GET", usersRoute("/{id}"), clientRoute(host, [](http::Request& req, ClientRequest& client) {
+               return answer(client.app->getUser(client.principal, client.call, req.pathParam("id")));
+             }));
+
+  router.add(
+      "PUT", usersRoute("/{id}"),
+      clientRoute(host,
+                  [](http::Request& req, ClientRequest& client) {
+                    std::optional<json> changes = objectBody(req);
+                    if (!changes) return badBody();
+                    return answer(
+                        client.app->updateUser(client.principal, client.call, req.pathParam("id"), *changes));
+                  }),
+      small);
+}
+
+// --- Admin routes ---
+
+namespace {
+
+// The user's custom roles after a change, as the role routes answer.
+http::Response rolesAnswer(services::App& app, const std::string& userId) {
+  Result<std::vector<std::string>> roles = app.lease().users().rolesOf(userId);
+  if (!roles.ok()) return http::Response::error(roles.status());
+  return http::Response::json(200, {{"userId", userId}, {"roles", *roles}});
+}
+
+// An admin role route: `change` assigns or unassigns.
+template <typename Change>
+http::Handler roleRoute(services::Host& host, Change change) {
+  return adminOnly(host, [&host, change](http::Request& req) {
+    services::App* app = host.app(req.pathParam("id"));
+    if (app == nullptr) return http::Response::error(ErrorCode::kAppNotFound);
+    const std::string& userId = req.pathParam("userId");
+    Status st = change(*app, callInfoOf(req, services::Channel::kAdmin), userId, req.pathParam("role"));
+    if (!st.ok()) return http::Response::error(st);
+    return rolesAnswer(*app, userId);
+  });
+}
+
+}  // namespace
+
+void addAdminUserRoutes(http::Router& router, services::Host& host) {
+  const std::string route = "/admin/apps/{id}/users/{userId}";
+  router.add("PUT", route + "/roles/{role}",
+             roleRoute(host, [](services::App& app, const services::CallInfo& call, const std::string& userId,
+                                const std::string& role) { return app.assignRole(call, userId, role); }));
+  router.add("DELETE", route + "/roles/{role}",
+             roleRoute(host, [](services::App& app, const services::CallInfo& call, const std::string& userId,
+                                const std::string& role) { return app.unassignRole(call, userId, role); }));
+
+  router.add("PUT", route + "/enabled", adminOnly(host, [&host](http::Request& req) {
+               services::App* app = host.app(req.pathParam("id"));
+               if (app == nullptr) return http::Response::error(ErrorCode::kAppNotFound);
+               std::optional<json> body = objectBody(req);
+               if (!body) return badBody();
+               auto enabled = body->find("enabled");
+               if (enabled == body->end() || !enabled->is_boolean()) {
+                 return http::Response::error(ErrorCode::kInvalidArgument, "\"enabled\" must be true or false");
+               }
+               const std::string& userId = req.pathParam("userId");
+               Status st = app->setUserEnabled(callInfoOf(req, services::Channel::kAdmin), userId,
+                                               enabled->get<bool>());
+               if (!st.ok()) return http::Response::error(st);
+               return http::Response::json(200, {{"userId", userId}, {"enabled", enabled->get<bool>()}});
+             }),
+             {.maxBodyBytes = kMaxUserBodyBytes});
+}
+
+}  // namespace ck::runtime
