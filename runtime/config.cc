@@ -14,6 +14,21 @@ bool parseSize(std::string_view text, size_t* out) {
   return ec == std::errc() && p == end;
 }
 
+// A decimal number in [min, max] from the variable `name`, when it is set.
+template <typename T>
+Status readNumber(const std::function<const char*(const char*)>& getenv, const char* name, T min, T max, T* out) {
+  const char* v = getenv(name);
+  if (v == nullptr || *v == 0) return {};
+  std::string_view text = v;
+  T n{};
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || p != text.data() + text.size() || n < min || n > max) {
+    return Status(ErrorCode::kInvalidArgument, fmt::format("{}: must be a number from {} to {}", name, min, max));
+  }
+  *out = n;
+  return {};
+}
+
 Status badVariable(const char* name, std::string_view why) {
   return Status(ErrorCode::kInvalidArgument, fmt::format("{}: {}", name, why));
 }
@@ -82,6 +97,21 @@ Status applyEnvironment(Config& config, const std::function<const char*(const ch
     if (!parseSize(v, &config.http.maxConnections) || config.http.maxConnections == 0) {
       return badVariable("CLOUDKEEP_MAX_CONNECTIONS", "must be a positive number");
     }
+  }
+  for (Status st : {
+           readNumber<size_t>(getenv, "CLOUDKEEP_LOGIN_WORKERS", 1, 64, &config.loginWorkers),
+           readNumber<int64_t>(getenv, "CLOUDKEEP_SESSION_TIMEOUT_SECONDS", 60, 10LL * 365 * 24 * 3600,
+                               &config.sessionTimeoutSeconds),
+           readNumber<uint64_t>(getenv, "CLOUDKEEP_PASSWORD_OPS", 1, 16, &config.passwordOpsLimit),
+           readNumber<size_t>(getenv, "CLOUDKEEP_PASSWORD_MEM_BYTES", 8u << 10, size_t{1} << 30,
+                              &config.passwordMemBytes),
+           readNumber<uint32_t>(getenv, "CLOUDKEEP_LOGIN_FREE_FAILURES", 0, 1000, &config.loginFreeFailures),
+           readNumber<int64_t>(getenv, "CLOUDKEEP_LOGIN_DELAY_MS", 0, 3'600'000, &config.loginDelayMs),
+           readNumber<int64_t>(getenv, "CLOUDKEEP_LOGIN_MAX_DELAY_MS", 0, 3'600'000, &config.loginMaxDelayMs),
+           readNumber<int64_t>(getenv, "CLOUDKEEP_AUDIT_MAX_ENTRIES", 1000, int64_t{1} << 40, &config.auditMaxEntries),
+           readNumber<int64_t>(getenv, "CLOUDKEEP_AUDIT_MAX_AGE_DAYS", 1, 36500, &config.auditMaxAgeDays),
+       }) {
+    if (!st.ok()) return st;
   }
   if (const char* v = getenv("CLOUDKEEP_CORS_ORIGINS"); v) {
     config.http.corsOrigins.clear();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,34 @@ struct Config {
   // Env: CLOUDKEEP_LOG_LEVEL, CLOUDKEEP_LOG_FORMAT.
   LogLevel logLevel = LogLevel::kInfo;
   LogFormat logFormat = LogFormat::kHuman;
+  // Threads for logins, whose password check (argon2id) is slow by design:
+  // a lane of their own, so no other request waits behind one.
+  // Env: CLOUDKEEP_LOGIN_WORKERS.
+  size_t loginWorkers = 2;
+  // Dev mode (`cloudkeep dev`): a denial's message names the deciding rule,
+  // and saves may add tables and columns unless the app setting
+  // "dynamicSchema" says otherwise.
+  bool devMode = false;
+  // A user-token lives this long from its login (not extended by use).
+  // Env: CLOUDKEEP_SESSION_TIMEOUT_SECONDS.
+  int64_t sessionTimeoutSeconds = 30LL * 24 * 3600;
+  // argon2id parameters of new password hashes (libsodium's opslimit and
+  // memlimit; the defaults take about 0.1 s and 64 MiB per hash). Hashes made
+  // with other parameters are upgraded at the next successful login.
+  // Env: CLOUDKEEP_PASSWORD_OPS, CLOUDKEEP_PASSWORD_MEM_BYTES.
+  uint64_t passwordOpsLimit = 2;
+  size_t passwordMemBytes = 64u << 20;
+  // Failed logins: this many per (identity, client address) are free, then
+  // each waits twice as long as the last, from the base delay up to the
+  // maximum. Env: CLOUDKEEP_LOGIN_FREE_FAILURES, CLOUDKEEP_LOGIN_DELAY_MS,
+  // CLOUDKEEP_LOGIN_MAX_DELAY_MS.
+  uint32_t loginFreeFailures = 3;
+  int64_t loginDelayMs = 500;
+  int64_t loginMaxDelayMs = 30'000;
+  // Audit log retention per app: the newest entries up to this many, none
+  // older than this. Env: CLOUDKEEP_AUDIT_MAX_ENTRIES, CLOUDKEEP_AUDIT_MAX_AGE_DAYS.
+  int64_t auditMaxEntries = 1'000'000;
+  int64_t auditMaxAgeDays = 90;
   // HTTP limits (see http::ServerConfig for each default). host/port are
   // filled from `listen` when the server starts. Env: CLOUDKEEP_MAX_BODY_BYTES,
   // CLOUDKEEP_MAX_CONNECTIONS, CLOUDKEEP_CORS_ORIGINS (comma-separated).

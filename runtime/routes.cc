@@ -56,6 +56,15 @@ http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handl
   };
 }
 
+// The admin's CallInfo for the audit log.
+services::CallInfo adminCall(const http::Request& req) {
+  services::CallInfo call;
+  call.channel = services::Channel::kAdmin;
+  call.requestId = req.requestId;
+  call.clientAddress = req.remoteAddr;
+  return call;
+}
+
 // Parses a JSON object body; an error Response when it is not one.
 std::optional<http::Response> parseObject(const http::Request& req, json* out) {
   *out = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -118,6 +127,9 @@ void addAdminRoutes(http::Router& router, services::Host& host) {
                }
                Result<services::AppInfo> app = host.createApp(body["name"].get<std::string>());
                if (!app.ok()) return http::Response::error(app.status());
+               if (services::App* created = host.app(app->id)) {
+                 created->auditAdmin(adminCall(req), "app.create", "app", app->name);
+               }
                return http::Response::json(201, appJson(*app));
              }));
 
@@ -144,6 +156,10 @@ void addAdminRoutes(http::Router& router, services::Host& host) {
                Status st = host.setAppSetting(req.pathParam("id"), req.pathParam("key"),
                                               body["value"].get<std::string>());
                if (!st.ok()) return http::Response::error(st);
+               if (services::App* app = host.app(req.pathParam("id"))) {
+                 app->auditAdmin(adminCall(req), "setting.set", "setting:" + req.pathParam("key"),
+                                 std::to_string(body["value"].get_ref<const std::string&>().size()) + " bytes");
+               }
                return http::Response::json(200, {{"key", req.pathParam("key")}, {"value", body["value"]}});
              }));
 }
@@ -184,6 +200,9 @@ void addAdminCodeRoutes(http::Router& router, services::Host& host, services::In
                if (Status st = invoker.setAppCode(appId, std::move(files), entries, limits); !st.ok()) {
                  return http::Response::error(st);
                }
+               if (services::App* app = host.app(appId)) {
+                 app->auditAdmin(adminCall(req), "code.install", "app", std::to_string(fileCount) + " files");
+               }
                return http::Response::json(200, {{"app", appId}, {"files", fileCount}, {"entries", entries}});
              }));
 
@@ -204,6 +223,11 @@ void addAdminCodeRoutes(http::Router& router, services::Host& host, services::In
                        // The invoker's callback is a std::function (copyable): share the
                        // one-shot. Whichever copy goes last answers 500 if nobody sent.
                        auto shared = std::make_shared<http::Responder>(std::move(responder));
+                       // `?service=Name`: the code's data calls run as ServerCodeUser of
+                       // that service (no caller: the admin is not a client).
+                       services::InvokeAs as;
+                       if (auto service = req.queryParam("service")) as.service = std::string(*service);
+                       as.method = req.pathParam("function");
                        invoker.invoke(
                            req.pathParam("id"), req.pathParam("function"), std::move(args),
                            [shared](Result<json> result) {
@@ -213,7 +237,7 @@ void addAdminCodeRoutes(http::Router& router, services::Host& host, services::In
                                shared->send(http::Response::error(result.status()));
                              }
                            },
-                           req.requestId);
+                           req.requestId, std::move(as));
                      }),
       {.maxBodyBytes = kMaxInvokeBodyBytes});
 }

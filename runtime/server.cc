@@ -19,6 +19,25 @@
 
 namespace ck::runtime {
 
+namespace {
+
+services::AppConfig appConfig(const Config& config) {
+  services::AppConfig app;
+  app.users.password = {config.passwordOpsLimit, config.passwordMemBytes};
+  app.users.sessionTimeoutMs = config.sessionTimeoutSeconds * 1000;
+  app.loginThrottle.freeFailures = config.loginFreeFailures;
+  app.loginThrottle.baseDelayMs = config.loginDelayMs;
+  app.loginThrottle.maxDelayMs = config.loginMaxDelayMs;
+  app.audit.maxEntries = config.auditMaxEntries;
+  app.audit.maxAgeMs = config.auditMaxAgeDays * 24 * 3600 * 1000;
+  app.dynamicSchema = config.devMode;
+  app.users.allowNewColumns = config.devMode;
+  app.devMode = config.devMode;
+  return app;
+}
+
+}  // namespace
+
 class Server::Impl {
  public:
   Impl(Config config, Logger& log, const Clock& clock, Random& random)
@@ -31,14 +50,14 @@ class Server::Impl {
     http::ServerConfig httpConfig = config_.http;
     if (Status st = parseListen(config_.listen, &httpConfig.host, &httpConfig.port); !st.ok()) return st;
     try {
-      host_ = services::Host::open(config_.dataDir, random_, clock_, log_);
+      host_ = services::Host::open(config_.dataDir, random_, clock_, log_, appConfig(config_));
     } catch (const std::exception& e) {
       log_.error("cannot open data folder", {{"dataDir", config_.dataDir}, {"error", e.what()}});
       return Status(ErrorCode::kInternal, fmt::format("cannot open data folder {}: {}", config_.dataDir, e.what()));
     }
 
     invoker_ = std::make_unique<services::Invoker>(
-        services::InvokerConfig{.workers = config_.jsWorkers}, log_);
+        services::InvokerConfig{.workers = config_.jsWorkers}, log_, host_.get());
     addHealthRoutes(router_);
     addAdminRoutes(router_, *host_);
     addAdminCodeRoutes(router_, *host_, *invoker_);

@@ -95,7 +95,7 @@ const std::string& AppInfo::key(ClientKind kind) const {
 std::string Host::adminTokenPath(const std::string& dataDir) { return dataDir + "/admin.token"; }
 
 std::unique_ptr<Host> Host::open(const std::string& dataDir, Random& random, const Clock& clock,
-                                 Logger& log) {
+                                 Logger& log, AppConfig appConfig) {
   std::filesystem::create_directories(dataDir + "/apps");
   std::unique_ptr<storage::HostStore> store = storage::HostStore::open(dataDir + "/host.db");
 
@@ -115,17 +115,18 @@ std::unique_ptr<Host> Host::open(const std::string& dataDir, Random& random, con
     store->setSetting(kAdminTokenSetting, hash);
     log.info(stored ? "admin token replaced" : "admin token created", {{"file", tokenPath}});
   }
-  return std::unique_ptr<Host>(new Host(dataDir, std::move(store), hash, random, clock, log));
+  return std::unique_ptr<Host>(new Host(dataDir, std::move(store), hash, random, clock, log, std::move(appConfig)));
 }
 
 Host::Host(std::string dataDir, std::unique_ptr<storage::HostStore> store, std::string adminTokenHash,
-           Random& random, const Clock& clock, Logger& log)
+           Random& random, const Clock& clock, Logger& log, AppConfig appConfig)
     : dataDir_(std::move(dataDir)),
       store_(std::move(store)),
       adminTokenHash_(std::move(adminTokenHash)),
       random_(random),
       clock_(clock),
-      log_(log) {}
+      log_(log),
+      appConfig_(std::move(appConfig)) {}
 
 Host::~Host() = default;
 
@@ -192,6 +193,18 @@ storage::AppStore* Host::appStore(std::string_view appId) {
   auto store = storage::AppStore::open(dataDir_ + "/apps/" + std::string(appId));
   storage::AppStore* raw = store.get();
   appStores_.emplace(std::string(appId), std::move(store));
+  return raw;
+}
+
+App* Host::app(std::string_view appId) {
+  std::lock_guard lock(appsMu_);
+  auto it = apps_.find(appId);
+  if (it != apps_.end()) return it->second.get();
+  storage::AppStore* store = appStore(appId);  // migrates the database
+  if (store == nullptr) return nullptr;
+  auto app = std::make_unique<App>(std::string(appId), store->path(), appConfig_, clock_, random_, log_);
+  App* raw = app.get();
+  apps_.emplace(std::string(appId), std::move(app));
   return raw;
 }
 

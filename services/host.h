@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/random.h"
 #include "base/status.h"
+#include "services/app.h"
 #include "services/client_kind.h"
 
 namespace ck::storage {
@@ -45,8 +46,9 @@ class Host {
   // start. The admin token is kept in clear only in <data>/admin.token (mode
   // 0600, for the CLI); the database holds its SHA-256. When that file is
   // missing or does not match, a new token is made and the old one stops working.
+  // `appConfig` configures every app this host serves.
   static std::unique_ptr<Host> open(const std::string& dataDir, Random& random, const Clock& clock,
-                                    Logger& log);
+                                    Logger& log, AppConfig appConfig = {});
   ~Host();
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
@@ -61,6 +63,10 @@ class Host {
   // The client kind of `apiKey` when it is one of `appId`'s keys. A key of
   // another app, or no key, gives nullopt: keys are bound to their app.
   std::optional<ClientKind> resolveKey(std::string_view appId, std::string_view apiKey) const;
+
+  // The app's services (users, policy, data, audit), made on first use and
+  // kept while the host lives; nullptr for an unknown app.
+  App* app(std::string_view appId);
 
   // Whether `presented` is the admin token (compared in constant time).
   bool checkAdminToken(std::string_view presented) const;
@@ -78,7 +84,7 @@ class Host {
 
  private:
   Host(std::string dataDir, std::unique_ptr<storage::HostStore> store, std::string adminTokenHash,
-       Random& random, const Clock& clock, Logger& log);
+       Random& random, const Clock& clock, Logger& log, AppConfig appConfig);
   // Opens (once) and returns the app's store; nullptr for an unknown app.
   storage::AppStore* appStore(std::string_view appId);
 
@@ -88,8 +94,11 @@ class Host {
   Random& random_;
   const Clock& clock_;
   Logger& log_;
+  const AppConfig appConfig_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<storage::AppStore>, std::less<>> appStores_;  // GUARDED_BY(mu_)
+  std::mutex appsMu_;  // held while an app is opened, never while appStore() is
+  std::map<std::string, std::unique_ptr<App>, std::less<>> apps_;  // GUARDED_BY(appsMu_)
 };
 
 // App names: 1 to 64 of [A-Za-z0-9_.-], starting with a letter or digit.

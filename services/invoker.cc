@@ -14,6 +14,8 @@
 #include "sandbox/isolate_executor.h"
 #include "sandbox/js_workers.h"
 #include "sandbox/limits.h"
+#include "services/app.h"
+#include "services/host.h"
 
 namespace ck::services {
 namespace {
@@ -24,10 +26,102 @@ using nlohmann::json;
 // the invocation's code makes. Grows the caller and the effective principal
 // with the access layer.
 struct CallContext final : sandbox::InvocationContext {
-  CallContext(std::string app, std::string id) : appId(std::move(app)), requestId(std::move(id)) {}
+  CallContext(std::string app, std::string id, InvokeAs as, std::optional<Principal> server)
+      : appId(std::move(app)), requestId(std::move(id)), as(std::move(as)), serverCode(std::move(server)) {}
   const std::string appId;
   const std::string requestId;
+  const InvokeAs as;
+  // ServerCodeUser of as.service; nullopt when the invocation names no service.
+  const std::optional<Principal> serverCode;
 };
+
+// Arguments of a data host call.
+Result<std::string> stringArg(const json& args, const char* name, bool required) {
+  if (!args.is_object()) return Status(ErrorCode::kInvalidArgument, "arguments must be an object");
+  auto it = args.find(name);
+  if (it == args.end() || it->is_null()) {
+    if (required) return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" is required", name));
+    return std::string();
+  }
+  if (!it->is_string()) return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" must be a string", name));
+  return it->get<std::string>();
+}
+
+Result<std::vector<std::string>> stringListArg(const json& args, const char* name) {
+  std::vector<std::string> out;
+  auto it = args.find(name);
+  if (it == args.end() || it->is_null()) return out;
+  if (it->is_string()) {
+    out.push_back(it->get<std::string>());
+    return out;
+  }
+  if (!it->is_array()) return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" must be a list of strings", name));
+  for (const json& item : *it) {
+    if (!item.is_string()) {
+      return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" must be a list of strings", name));
+    }
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
+Result<int64_t> intArg(const json& args, const char* name, int64_t fallback) {
+  auto it = args.find(name);
+  if (it == args.end() || it->is_null()) return fallback;
+  if (!it->is_number_integer()) return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" must be an integer", name));
+  return it->get<int64_t>();
+}
+
+// Runs one data host call through `data` for `principal`.
+Result<json> dataCall(DataService& data, const Principal& principal, const CallInfo& call, std::string_view op,
+                      const json& args) {
+  Result<std::string> table = stringArg(args, "table", true);
+  if (!table.ok()) return table.status();
+  if (op == "data.find") {
+    storage::FindQuery query;
+    Result<std::string> where = stringArg(args, "where", false);
+    Result<std::vector<std::string>> sortBy = stringListArg(args, "sortBy");
+    Result<std::vector<std::string>> props = stringListArg(args, "props");
+    Result<int64_t> pageSize = intArg(args, "pageSize", storage::kDefaultPageSize);
+    Result<int64_t> offset = intArg(args, "offset", 0);
+    for (const Status* s : {&where.status(), &sortBy.status(), &props.status(), &pageSize.status(), &offset.status()}) {
+      if (!s->ok()) return *s;
+    }
+    query.where = *where;
+    query.sortBy = *sortBy;
+    query.props = *props;
+    query.pageSize = *pageSize;
+    query.offset = *offset;
+    return data.find(principal, call, *table, std::move(query));
+  }
+  if (op == "data.count") {
+    Result<std::string> where = stringArg(args, "where", false);
+    if (!where.ok()) return where.status();
+    Result<int64_t> n = data.count(principal, call, *table, *where);
+    if (!n.ok()) return n.status();
+    return json(*n);
+  }
+  if (op == "data.findById" || op == "data.remove") {
+    Result<std::string> id = stringArg(args, "objectId", true);
+    if (!id.ok()) return id.status();
+    if (op == "data.findById") return data.findById(principal, call, *table, *id);
+    Result<int64_t> deleted = data.remove(principal, call, *table, *id);
+    if (!deleted.ok()) return deleted.status();
+    return json{{"deletionTime", *deleted}};
+  }
+  if (op == "data.save") {
+    auto object = args.find("object");
+    if (object == args.end() || !object->is_object()) {
+      return Status(ErrorCode::kInvalidArgument, "\"object\" must be an object");
+    }
+    auto id = object->find("objectId");
+    if (id != object->end() && id->is_string() && !id->get_ref<const std::string&>().empty()) {
+      return data.update(principal, call, *table, id->get<std::string>(), *object);
+    }
+    return data.create(principal, call, *table, *object);
+  }
+  return Status(ErrorCode::kNotImplemented, fmt::format("Unknown host operation: {}", op));
+}
 
 // A bundle's version: FNV-1a over its files and entries, so the same code
 // deployed twice has the same version (and may share code caches).
@@ -60,8 +154,10 @@ std::string shortOp(std::string_view op) {
 
 class Invoker::Impl final : public sandbox::HostInterface {
  public:
-  Impl(InvokerConfig config, Logger& log)
+  Impl(InvokerConfig config, Logger& log, Host* host, const ServerCodeCapability& capability)
       : log_(log),
+        host_(host),
+        capability_(capability),
         factory_(*this, log),
         workers_({.workers = config.workers,
                   .appQueueLimit = config.appQueueLimit,
@@ -104,7 +200,17 @@ class Invoker::Impl final : public sandbox::HostInterface {
   }
 
   void invoke(const std::string& appId, const std::string& function, json args, Callback done,
-              const std::string& requestId) {
+              const std::string& requestId, InvokeAs as) {
+    if (as.caller && !as.caller->isClient()) {
+      done(Status(ErrorCode::kInvalidArgument, "The caller of an invocation is a client principal"));
+      return;
+    }
+    if (!as.service.empty()) {
+      if (std::string why = checkServiceName(as.service); !why.empty()) {
+        done(Status(ErrorCode::kInvalidArgument, "\"" + as.service + "\" " + why));
+        return;
+      }
+    }
     if (!args.is_array()) {
       done(Status(ErrorCode::kInvalidArgument, "Arguments must be a JSON array"));
       return;
@@ -113,7 +219,11 @@ class Invoker::Impl final : public sandbox::HostInterface {
     request.id = requestId.empty() ? fmt::format("inv-{}", ++lastId_) : requestId;
     request.function = function;
     request.args = std::move(args);
-    request.context = std::make_shared<CallContext>(appId, request.id);
+    std::optional<Principal> serverCode;
+    if (!as.service.empty()) {
+      serverCode = Principal::serverCode(capability_, as.service, as.caller ? &*as.caller : nullptr);
+    }
+    request.context = std::make_shared<CallContext>(appId, request.id, std::move(as), std::move(serverCode));
     {
       std::lock_guard lock(mu_);
       auto it = limits_.find(appId);
@@ -141,13 +251,38 @@ class Invoker::Impl final : public sandbox::HostInterface {
   }
 
   // sandbox::HostInterface, on a JS worker thread while an invocation runs.
-  Result<json> call(sandbox::InvocationContext&, std::string_view op, const json& args) override {
+  Result<json> call(sandbox::InvocationContext& invocation, std::string_view op, const json& args) override {
     if (op == "echo") return args;
+    if (op.substr(0, 5) == "data." && host_ != nullptr) {
+      // Only this class makes CallContexts, so the cast is sound.
+      auto& ctx = static_cast<CallContext&>(invocation);
+      App* app = host_->app(ctx.appId);
+      if (app == nullptr) return Status::error(ErrorCode::kAppNotFound);
+      AppLease lease = app->lease();
+      const Principal* principal = effectivePrincipal(ctx, lease.policy());
+      if (principal == nullptr) {
+        return Status(ErrorCode::kInvalidArgument, "Data calls need an invocation that runs as a service");
+      }
+      CallInfo call{Channel::kService, ctx.requestId, "", ctx.as.service, ctx.as.method, ctx.as.devMode};
+      DataService data = lease.data();
+      return dataCall(data, *principal, call, op, args);
+    }
     return Status(ErrorCode::kNotImplemented, fmt::format("Unknown host operation: {}", shortOp(op)));
   }
 
  private:
   static constexpr sandbox::Limits kDefaultLimits{};
+
+  // ServerCodeUser of the service, or its caller when the service runs as
+  // the caller ("runAs": "caller" and a caller to run as); null when the
+  // invocation names no service.
+  static const Principal* effectivePrincipal(const CallContext& ctx, const BoundPolicy& policy) {
+    if (!ctx.serverCode) return nullptr;
+    const auto& services = policy.policy().services;
+    auto it = services.find(ctx.as.service);
+    if (it != services.end() && it->second.runAs == RunAs::kCaller && ctx.as.caller) return &*ctx.as.caller;
+    return &*ctx.serverCode;
+  }
 
   // Fills what `limits` leaves open with the defaults; wall time defaults to
   // twice the CPU time, at most 60 s.
@@ -191,6 +326,8 @@ class Invoker::Impl final : public sandbox::HostInterface {
   }
 
   Logger& log_;
+  Host* const host_;
+  const ServerCodeCapability& capability_;
   std::atomic<uint64_t> lastId_{0};
   std::mutex mu_;
   std::map<std::string, sandbox::Limits> limits_;  // GUARDED_BY(mu_): per app, for its invocations
@@ -198,7 +335,8 @@ class Invoker::Impl final : public sandbox::HostInterface {
   sandbox::JsWorkers workers_;
 };
 
-Invoker::Invoker(InvokerConfig config, Logger& log) : impl_(std::make_unique<Impl>(config, log)) {}
+Invoker::Invoker(InvokerConfig config, Logger& log, Host* host)
+    : impl_(std::make_unique<Impl>(config, log, host, capability_)) {}
 Invoker::~Invoker() = default;
 Status Invoker::setAppCode(const std::string& appId, std::map<std::string, std::string> files,
                            std::vector<std::string> entries, const CodeLimits& limits) {
@@ -206,8 +344,8 @@ Status Invoker::setAppCode(const std::string& appId, std::map<std::string, std::
 }
 void Invoker::removeAppCode(const std::string& appId) { impl_->removeAppCode(appId); }
 void Invoker::invoke(const std::string& appId, const std::string& function, nlohmann::json args, Callback done,
-                     const std::string& requestId) {
-  impl_->invoke(appId, function, std::move(args), std::move(done), requestId);
+                     const std::string& requestId, InvokeAs as) {
+  impl_->invoke(appId, function, std::move(args), std::move(done), requestId, std::move(as));
 }
 void Invoker::stop() { impl_->stop(); }
 size_t Invoker::workers() const { return impl_->workers(); }

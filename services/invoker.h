@@ -13,6 +13,7 @@
 
 #include "base/log.h"
 #include "base/status.h"
+#include "services/access_principal.h"
 
 namespace ck::services {
 
@@ -37,20 +38,42 @@ struct CodeLimits {
 
 // The JavaScript lane as the rest of the host sees it: owns the JS workers
 // (sandbox::JsWorkers) running each app's code in V8 isolates, and answers
-// the code's host calls (sandbox::HostInterface). Today the host answers one
-// test operation, `echo` (returns its arguments); any other operation is
-// kNotImplemented. The services that bindings will reach (data, files,
-// users) come with their issues.
+// the code's host calls (sandbox::HostInterface): `echo` (returns its
+// arguments, for tests) and the data operations, answered through the app's
+// DataService for the invocation's effective principal (see InvokeAs):
+//   data.find     {table, where?, sortBy?, pageSize?, offset?, props?}
+//   data.findById {table, objectId}
+//   data.count    {table, where?}
+//   data.save     {table, object}  (update when object.objectId is set)
+//   data.remove   {table, objectId}
+// Any other operation is kNotImplemented.
 //
 // Owned by the server core. Thread-safe. invoke() never blocks: it may be
 // called on the loop thread. Expected failures come back as a Status through
 // the callback; the JS error's stack and other details a client must not see
 // go to the log.
+class Host;
+
+// On whose behalf an invocation runs (DESIGN.md "The principal model"): its
+// code's host calls are evaluated for ServerCodeUser of `service` (limited
+// by that service's grants), or for the caller when the service has
+// "runAs": "caller"; `caller` is who invoked it (a client principal, or
+// none for the admin and timers). Objects the code creates are owned by the
+// caller's user.
+struct InvokeAs {
+  std::string service;             // empty: host calls to data are refused
+  std::string method;
+  std::optional<Principal> caller;  // REQUIRES: a client principal when set
+  bool devMode = false;
+};
+
 class Invoker {
  public:
   using Callback = std::function<void(Result<nlohmann::json>)>;
 
-  Invoker(InvokerConfig config, Logger& log);
+  // `host` answers the code's data calls (`data.*` host operations); null:
+  // only `echo`.
+  Invoker(InvokerConfig config, Logger& log, Host* host = nullptr);
   ~Invoker();  // stop()
   Invoker(const Invoker&) = delete;
   Invoker& operator=(const Invoker&) = delete;
@@ -75,7 +98,7 @@ class Invoker {
   // before it queues, otherwise on the JS worker thread; it must be short.
   // `requestId` names the invocation in logs.
   void invoke(const std::string& appId, const std::string& function, nlohmann::json args, Callback done,
-              const std::string& requestId = "");
+              const std::string& requestId = "", InvokeAs as = {});
 
   // Refuses new invocations, finishes queued and running ones, joins the
   // workers. Idempotent. REQUIRES: not called from a `done` callback.
@@ -85,6 +108,9 @@ class Invoker {
 
  private:
   class Impl;
+  // The one capability to make ServerCodeUser principals; never leaves the
+  // Invoker (Impl borrows it).
+  ServerCodeCapability capability_;
   std::unique_ptr<Impl> impl_;
 };
 

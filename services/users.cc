@@ -83,8 +83,11 @@ Users::Users(storage::Database& db, const Clock& clock, Random& random, LoginThr
       " expiresMs INTEGER NOT NULL) STRICT;"
       "CREATE INDEX IF NOT EXISTS _sessions_user ON _sessions(userId);"
       "CREATE TABLE IF NOT EXISTS _user_roles("
-      " userId TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY(userId, role)) STRICT;");
-  dummyHash_ = hashPassword(newSessionToken(random_), config_.password);
+      " userId TEXT NOT NULL, role TEXT NOT NULL, PRIMARY KEY(userId, role)) STRICT;"
+      // Logins and the uniqueness check look emails up ignoring case.
+      R"(CREATE INDEX IF NOT EXISTS _users_email_lower ON "Users"(lower("email"));)");
+  dummyHash_ = config_.dummyHash.empty() ? hashPassword(newSessionToken(random_), config_.password)
+                                         : config_.dummyHash;
 }
 
 std::optional<std::string> Users::emailOwner(std::string_view email, std::string_view exceptId) {

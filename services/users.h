@@ -33,6 +33,9 @@ struct UsersConfig {
   PasswordParams password;                             // for new hashes (tests use cheap ones)
   int64_t sessionTimeoutMs = 30LL * 24 * 3600 * 1000;  // fixed from login; not extended by use
   bool allowNewColumns = false;                        // the app's dynamicSchema: extra properties add columns
+  // A hash of a random password made with `password`, verified against for
+  // unknown emails; empty: the constructor makes one (one hash's time).
+  std::string dummyHash;
 };
 
 // A successful login: the user (without `password`) and the new token, which
@@ -103,6 +106,9 @@ class Users {
   // kUserDisabled when the user was disabled since.
   Result<TokenOwner> resolveToken(std::string_view token);
   bool isValidToken(std::string_view token);
+
+  // The id of the user whose email equals `email` ignoring ASCII case.
+  std::optional<std::string> idByEmail(std::string_view email) { return emailOwner(email, ""); }
 
   // The user without `password`; kEntityNotFound.
   Result<nlohmann::json> findById(std::string_view userId);

@@ -142,6 +142,7 @@ int runDev(runtime::Config config, const DevOptions& options) {
   }
   config.dataDir = options.dataDir.empty() ? options.appDir + "/.cloudkeep" : options.dataDir;
   config.listen = fmt::format("127.0.0.1:{}", options.port);
+  config.devMode = true;
 
   ServerProcess process(config);
   if (!process.start()) return kExitFailure;
