@@ -321,9 +321,8 @@ Status App::unassignRole(const CallInfo& call, std::string_view userId, std::str
 
 Status App::setUserEnabled(const CallInfo& call, std::string_view userId, bool enabled) {
   AppLease lease = this->lease();
-  // setEnabled runs its own transaction; its audit entry follows it.
-  if (Status s = lease.users().setEnabled(userId, enabled); !s.ok()) return s;
   storage::Transaction tx(lease.db());
+  if (Status s = lease.users().setEnabled(userId, enabled); !s.ok()) return s;
   audit_->recordInTransaction(lease.db(), adminAuditEntry(call, enabled ? "user.enable" : "user.disable",
                                                           "user:" + std::string(userId), "", clock_.nowMs()));
   tx.commit();

@@ -197,15 +197,20 @@ storage::AppStore* Host::appStore(std::string_view appId) {
 }
 
 App* Host::app(std::string_view appId) {
-  std::lock_guard lock(appsMu_);
-  auto it = apps_.find(appId);
-  if (it != apps_.end()) return it->second.get();
+  {
+    std::lock_guard lock(appsMu_);
+    auto it = apps_.find(appId);
+    if (it != apps_.end()) return it->second.get();
+  }
   storage::AppStore* store = appStore(appId);  // migrates the database
   if (store == nullptr) return nullptr;
+  // Made without the lock (it takes a password hash and opens connections),
+  // so opening one app never holds up requests to the others. Two threads
+  // may race to open the same app: the first one kept wins.
   auto app = std::make_unique<App>(std::string(appId), store->path(), appConfig_, clock_, random_, log_);
-  App* raw = app.get();
-  apps_.emplace(std::string(appId), std::move(app));
-  return raw;
+  std::lock_guard lock(appsMu_);
+  auto it = apps_.emplace(std::string(appId), std::move(app)).first;
+  return it->second.get();
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Host::appSettings(std::string_view appId) {

@@ -97,7 +97,7 @@ class Host {
   const AppConfig appConfig_;
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<storage::AppStore>, std::less<>> appStores_;  // GUARDED_BY(mu_)
-  std::mutex appsMu_;  // held while an app is opened, never while appStore() is
+  std::mutex appsMu_;  // never held while an App is made
   std::map<std::string, std::unique_ptr<App>, std::less<>> apps_;  // GUARDED_BY(appsMu_)
 };
 

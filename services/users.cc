@@ -54,10 +54,11 @@ Status checkEmail(const json& value) {
   return {};
 }
 
-// Runs `body` in a transaction it commits when body's result is ok.
+// Runs `body` in a transaction (or a savepoint of the caller's) it commits
+// when body's result is ok.
 template <typename T, typename F>
 Result<T> inTransaction(storage::Database& db, F&& body) {
-  storage::Transaction tx(db);
+  storage::WriteScope tx(db);
   Result<T> r = body();
   if (r.ok()) tx.commit();
   return r;

@@ -397,4 +397,31 @@ void Transaction::commit() {
   done_ = true;
 }
 
+WriteScope::WriteScope(Database& db) : db_(db) {
+  if (db_.inTransaction()) {
+    db_.exec("SAVEPOINT ck_write_scope");
+    savepoint_ = true;
+  } else {
+    tx_.emplace(db_);
+  }
+}
+
+WriteScope::~WriteScope() {
+  if (done_ || !savepoint_) return;  // tx_'s destructor rolls back on its own
+  try {
+    db_.exec("ROLLBACK TO ck_write_scope; RELEASE ck_write_scope");
+  } catch (...) {
+    // The caller's transaction failed as a whole (SQLite rolled it back).
+  }
+}
+
+void WriteScope::commit() {
+  if (savepoint_) {
+    db_.exec("RELEASE ck_write_scope");
+  } else {
+    tx_->commit();
+  }
+  done_ = true;
+}
+
 }  // namespace ck::storage

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -266,6 +267,28 @@ class Transaction {
  private:
   Database& db_;
   bool done_ = false;
+};
+
+// One write's unit of work: a transaction (BEGIN IMMEDIATE) of its own, or,
+// when the connection is already inside the caller's transaction, a
+// savepoint of it, so a write composes with the caller's (an audit entry in
+// the same transaction, say). Rolled back unless commit() ran; a failure of
+// the caller's whole transaction is the caller's to handle. Throws
+// SqliteError like Transaction.
+class WriteScope {
+ public:
+  explicit WriteScope(Database& db);
+  ~WriteScope();  // never throws
+  WriteScope(const WriteScope&) = delete;
+  WriteScope& operator=(const WriteScope&) = delete;
+
+  void commit();
+
+ private:
+  Database& db_;
+  bool savepoint_ = false;
+  bool done_ = false;
+  std::optional<Transaction> tx_;
 };
 
 }  // namespace ck::storage

@@ -16,46 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-// One write's unit of work: a transaction (BEGIN IMMEDIATE) of its own, or a
-// savepoint when the connection is already inside the caller's transaction.
-// Rolled back unless commit() ran.
-class WriteScope {
- public:
-  explicit WriteScope(Database& db) : db_(db) {
-    if (db_.inTransaction()) {
-      db_.exec("SAVEPOINT ck_table_store");
-      savepoint_ = true;
-    } else {
-      tx_.emplace(db_);
-    }
-  }
-  ~WriteScope() {
-    if (done_ || !savepoint_) return;  // tx_'s destructor rolls back on its own
-    try {
-      db_.exec("ROLLBACK TO ck_table_store; RELEASE ck_table_store");
-    } catch (...) {
-      // The caller's transaction failed as a whole (SQLite rolled it back).
-    }
-  }
-  WriteScope(const WriteScope&) = delete;
-  WriteScope& operator=(const WriteScope&) = delete;
-
-  void commit() {
-    if (savepoint_) {
-      db_.exec("RELEASE ck_table_store");
-    } else {
-      tx_->commit();
-    }
-    done_ = true;
-  }
-
- private:
-  Database& db_;
-  bool savepoint_ = false;
-  bool done_ = false;
-  std::optional<Transaction> tx_;
-};
-
 // Names for a message: 'a', 'b', 'c' (at most 20, then "...").
 std::string shownNames(const std::vector<std::string>& names) {
   constexpr size_t kMaxShown = 20;
