@@ -12,6 +12,7 @@
 #include "runtime/http/router.h"
 #include "runtime/http/server.h"
 #include "runtime/http/worker_pool.h"
+#include "runtime/policy_routes.h"
 #include "runtime/routes.h"
 #include "runtime/user_routes.h"
 #include "services/host.h"
@@ -60,6 +61,7 @@ class Server::Impl {
         services::InvokerConfig{.workers = config_.jsWorkers}, log_, host_.get());
     addHealthRoutes(router_);
     addAdminRoutes(router_, *host_);
+    addPolicyRoutes(router_, *host_);
     addAdminCodeRoutes(router_, *host_, *invoker_);
     addAdminUserRoutes(router_, *host_);
 
