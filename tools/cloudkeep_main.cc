@@ -65,6 +65,46 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   devCmd->add_option("--data", dev.dataDir, "Data folder (default APP_DIR/.cloudkeep)");
   addLogFlags(devCmd, flags);
+  devCmd->add_flag("--reseed", dev.reseed,
+                   "Load seed/<Table>.json again, deleting those tables' rows first (seeds otherwise load only "
+                   "on the first start on the data folder)");
+
+  // Policy commands. Those given an APP_DIR use APP_DIR/.cloudkeep as the data
+  // folder when it exists and --data is not given; --app defaults to dev.json's app.
+  ck::tools::PolicyOptions policy;
+  auto* policyCmd = app.add_subcommand("policy", "Apply, show or test an app's policy (cloudkeep.json)");
+  policyCmd->require_subcommand(1);
+  auto* policyApply = policyCmd->add_subcommand("apply", "Apply APP_DIR/cloudkeep.json as the app's policy");
+  auto* policyShow = policyCmd->add_subcommand("show", "Print the cloudkeep.json in force");
+  auto* policyTest = policyCmd->add_subcommand(
+      "test", "Run APP_DIR/cloudkeep.json's tests against the app's users (offline: against its dev users)");
+  for (auto* cmd : {policyApply, policyTest}) {
+    cmd->add_option("APP_DIR", policy.appDir, "The app folder (holds cloudkeep.json)")->required();
+  }
+  for (auto* cmd : {policyApply, policyShow, policyTest}) {
+    cmd->add_option("--app", policy.appId, "The app's id (default: the appId in <data>/dev.json)");
+    addDataFlag(cmd, flags);
+  }
+  policyTest->add_flag("--offline", policy.offline,
+                       "Evaluate the file with its dev users, without a server (also the fallback when none answers)");
+
+  ck::tools::ExplainOptions explain;
+  auto* explainCmd = app.add_subcommand("explain", "Why OP on RESOURCE is granted or denied: the rule trace");
+  explainCmd->add_option("OP", explain.op, "The operation: find, create, update, delete, describe, read, write, "
+                                           "list, invoke, register, login, impersonate")->required();
+  explainCmd->add_option("RESOURCE", explain.resource,
+                         "data:<Table>, files:<path>, service:<Name>[.<method>] or users")->required();
+  auto* asOpt = explainCmd->add_option("--as", explain.asUser, "As this user (email) of the app");
+  explainCmd->add_option("--role", explain.role,
+                         "As a signed-in user with this role (NotAuthenticatedUser: nobody signed in)")
+      ->excludes(asOpt);
+  explainCmd->add_option("--service", explain.service,
+                         "As the service's code (ServerCodeUser with its grants); --as names the caller");
+  explainCmd->add_option("--key", explain.key, "The API key kind (default REST)")
+      ->check(CLI::IsMember({"REST", "JS", "IOS", "ANDROID"}));
+  explainCmd->add_option("--app", explain.appId, "The app's id (default: the appId in <data>/dev.json)");
+  explainCmd->add_flag("--json", explain.json, "Print the explanation as JSON");
+  addDataFlag(explainCmd, flags);
 
   auto* appCmd = app.add_subcommand("app", "Manage the apps of a running server");
   appCmd->require_subcommand(1);
@@ -100,6 +140,12 @@ int main(int argc, char** argv) {
       return ck::tools::runServe(config);
     }
     if (*devCmd) return ck::tools::runDev(config, dev);
+    if (*policyApply || *policyTest) {
+      std::string data = ck::tools::appDataDir(flags.dataDir, policy.appDir, config.dataDir);
+      return *policyApply ? ck::tools::runPolicyApply(data, policy) : ck::tools::runPolicyTest(data, policy);
+    }
+    if (*policyShow) return ck::tools::runPolicyShow(config.dataDir, policy);
+    if (*explainCmd) return ck::tools::runExplain(config.dataDir, explain);
     if (*create) return ck::tools::runAppCreate(config.dataDir, appName, json);
     if (*list) return ck::tools::runAppList(config.dataDir, json);
   } catch (const std::exception& e) {

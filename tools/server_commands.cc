@@ -15,6 +15,7 @@
 #include "runtime/server.h"
 #include "services/host.h"
 #include "tools/commands.h"
+#include "tools/dev_setup.h"
 #include "tools/files.h"
 
 namespace ck::tools {
@@ -152,6 +153,11 @@ int runDev(runtime::Config config, const DevOptions& options) {
     std::fprintf(stderr, "cloudkeep: %s\n", app.status().message().c_str());
     server.stop();
     return kExitFailure;
+  }
+  // Policy, dev users and seeds, before dev.json says the app is ready.
+  if (int rc = setUpDevApp(server.host(), app->id, options.appDir, options.reseed); rc != kExitOk) {
+    server.stop();
+    return rc;
   }
 
   json keys = json::object();

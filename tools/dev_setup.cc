@@ -1,0 +1,189 @@
+#include "tools/dev_setup.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "services/host.h"
+#include "services/policy.h"
+#include "storage/sqlite.h"
+#include "storage/table_store.h"
+#include "tools/commands.h"
+#include "tools/files.h"
+
+namespace ck::tools {
+namespace {
+
+using nlohmann::json;
+
+// The app setting that records the first seed load.
+constexpr std::string_view kSeededSetting = "devSeeded";
+
+int refuse(const std::string& reason) {
+  std::fprintf(stderr, "cloudkeep: %s\n", reason.c_str());
+  return kExitUsage;
+}
+
+services::CallInfo devCall() {
+  services::CallInfo call;
+  call.channel = services::Channel::kAdmin;
+  call.requestId = "dev";
+  call.devMode = true;
+  return call;
+}
+
+// One seed file, read and checked.
+struct Seed {
+  std::string file;   // "seed/Restaurant.json", for messages
+  std::string table;  // "Restaurant"
+  json rows;          // an array of objects
+};
+
+// Reads APP_DIR/seed/*.json in name order. The reason, naming the file,
+// when one is not a JSON array of objects or not named like a table.
+Result<std::vector<Seed>> readSeeds(const std::string& appDir) {
+  std::vector<Seed> seeds;
+  std::filesystem::path dir = std::filesystem::path(appDir) / "seed";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return seeds;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const std::filesystem::path& path : files) {
+    Seed seed;
+    seed.file = "seed/" + path.filename().string();
+    seed.table = path.stem().string();
+    if (std::string why = services::checkTableName(seed.table); !why.empty()) {
+      return Status(ErrorCode::kInvalidArgument, seed.file + ": the file names its table: " + why);
+    }
+    std::string text;
+    if (!readWholeFile(path.string(), &text)) return Status(ErrorCode::kInvalidArgument, seed.file + ": cannot read");
+    seed.rows = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (seed.rows.is_discarded()) return Status(ErrorCode::kInvalidArgument, seed.file + ": not valid JSON");
+    if (!seed.rows.is_array()) {
+      return Status(ErrorCode::kInvalidArgument, seed.file + ": must be a JSON array of objects (one per row)");
+    }
+    for (size_t i = 0; i < seed.rows.size(); ++i) {
+      if (!seed.rows[i].is_object()) {
+        return Status(ErrorCode::kInvalidArgument, fmt::format("{}: [{}] is not an object", seed.file, i));
+      }
+    }
+    seeds.push_back(std::move(seed));
+  }
+  return seeds;
+}
+
+// Registers the policy's dev users that are missing and gives each its roles.
+Status ensureDevUsers(services::App& app, const services::Policy& policy, const services::CallInfo& call) {
+  for (size_t i = 0; i < policy.devUsers.size(); ++i) {
+    const services::DevUser& user = policy.devUsers[i];
+    const std::string where = fmt::format("dev.users[{}]", i);
+    std::optional<std::string> id = app.userIdByEmail(user.email);
+    if (!id) {
+      services::AppLease lease = app.lease();
+      Result<json> created = lease.users().registerUser(json{{"email", user.email}, {"password", user.password}});
+      if (!created.ok()) return Status(created.status().code(), where + ": " + created.status().message());
+      id = (*created)["objectId"].get<std::string>();
+      app.auditAdmin(call, "user.register", "user:" + *id, "dev user");
+      std::printf("cloudkeep dev: created dev user %s\n", user.email.c_str());
+    }
+    std::vector<std::string> has;
+    {
+      services::AppLease lease = app.lease();
+      Result<std::vector<std::string>> roles = lease.users().rolesOf(*id);
+      if (roles.ok()) has = std::move(*roles);
+    }
+    for (const std::string& role : user.roles) {
+      if (std::find(has.begin(), has.end(), role) != has.end()) continue;
+      if (Status s = app.assignRole(call, *id, role); !s.ok()) {
+        return Status(s.code(), where + ".roles: " + s.message());
+      }
+    }
+  }
+  return {};
+}
+
+bool seededBefore(services::Host& host, const std::string& appId) {
+  auto settings = host.appSettings(appId);
+  if (!settings.ok()) return false;
+  return std::any_of(settings->begin(), settings->end(), [](const auto& kv) { return kv.first == kSeededSetting; });
+}
+
+// Loads the seeds in one transaction as the admin; the reason, naming the
+// file, when a row is refused (then nothing is loaded).
+Status loadSeeds(services::App& app, const std::vector<Seed>& seeds, bool reseed, const services::CallInfo& call) {
+  const services::Principal admin = services::Principal::admin();
+  services::AppLease lease = app.lease();
+  services::DataService data = lease.data();
+  storage::Transaction tx(lease.db());
+  std::vector<std::string> lines;
+  for (const Seed& seed : seeds) {
+    if (reseed) {
+      Result<int64_t> deleted = data.bulkDelete(admin, call, seed.table, "");
+      if (!deleted.ok() && deleted.status().code() != ErrorCode::kUnknownTable) {
+        return Status(deleted.status().code(), seed.file + ": " + deleted.status().message());
+      }
+    }
+    for (size_t start = 0; start < seed.rows.size(); start += storage::kMaxBulkCreate) {
+      size_t end = std::min(seed.rows.size(), start + storage::kMaxBulkCreate);
+      json chunk(seed.rows.begin() + static_cast<std::ptrdiff_t>(start),
+                 seed.rows.begin() + static_cast<std::ptrdiff_t>(end));
+      Result<std::vector<std::string>> ids = data.bulkCreate(admin, call, seed.table, chunk);
+      if (!ids.ok()) {
+        // The store numbers the objects of one call; name the rows of the file.
+        std::string rows = seed.rows.size() > storage::kMaxBulkCreate
+                               ? fmt::format("rows {}-{} of the file: ", start, end - 1)
+                               : "";
+        return Status(ids.status().code(), seed.file + ": " + rows + ids.status().message());
+      }
+    }
+    lines.push_back(fmt::format("cloudkeep dev: {}: {} row{} loaded into {}", seed.file, seed.rows.size(),
+                                seed.rows.size() == 1 ? "" : "s", seed.table));
+  }
+  tx.commit();
+  for (const std::string& line : lines) std::printf("%s\n", line.c_str());
+  return {};
+}
+
+}  // namespace
+
+int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed) {
+  const std::string path = appDir + "/cloudkeep.json";
+  std::string text;
+  if (!readWholeFile(path, &text)) return refuse(path + ": cannot read");
+  Result<services::Policy> policy = services::parsePolicy(text);
+  if (!policy.ok()) return refuse(path + ": " + policy.status().message());
+  Result<std::vector<Seed>> seeds = readSeeds(appDir);
+  if (!seeds.ok()) return refuse(appDir + "/" + seeds.status().message());
+
+  services::App* app = host.app(appId);
+  if (app == nullptr) return refuse("app " + appId + " not found");
+  const services::CallInfo call = devCall();
+  if (Status s = ensureDevUsers(*app, *policy, call); !s.ok()) return refuse(path + ": " + s.message());
+  Result<services::PolicyApplied> applied = app->applyPolicy(text, call);
+  if (!applied.ok()) return refuse(path + ": " + applied.status().message());
+  for (const std::string& warning : applied->warnings) {
+    std::fprintf(stderr, "cloudkeep dev: policy warning: %s\n", warning.c_str());
+  }
+
+  if (!reseed && seededBefore(host, appId)) {
+    if (!seeds->empty()) std::printf("cloudkeep dev: seeds were loaded on an earlier start (--reseed loads them again)\n");
+    return kExitOk;
+  }
+  if (Status s = loadSeeds(*app, *seeds, reseed, call); !s.ok()) return refuse(appDir + "/" + s.message());
+  if (Status s = host.setAppSetting(appId, kSeededSetting, std::to_string(app->clock().nowMs())); !s.ok()) {
+    return refuse("cannot record the seed load: " + s.message());
+  }
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+}  // namespace ck::tools

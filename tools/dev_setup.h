@@ -1,0 +1,31 @@
+#pragma once
+
+// The dev runner's setup of its app from the app folder (DESIGN.md "What a
+// user writes: the app folder", "Commands"), run once the app exists and
+// before dev.json is written, so that dev.json appearing means the app is
+// ready:
+//   1. APP_DIR/cloudkeep.json is parsed; an invalid one is refused here,
+//      naming the field.
+//   2. Its `dev.users` are registered when missing (an existing user keeps
+//      its password) and given their roles.
+//   3. The policy is applied (App::applyPolicy), after the users exist, so
+//      its user subjects bind to them in the one apply.
+//   4. APP_DIR/seed/<Table>.json (each a JSON array of objects) are loaded
+//      as the admin, in one transaction, when they were never loaded into
+//      this app (the app setting `devSeeded` records the first load) or
+//      with `reseed` (the seeded tables' rows are deleted first). One line
+//      per table says how many rows were loaded.
+// Every file is checked before anything is written. Prints the reason and
+// returns kExitUsage for a broken file; kExitOk otherwise.
+
+#include <string>
+
+namespace ck::services {
+class Host;
+}
+
+namespace ck::tools {
+
+int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed);
+
+}  // namespace ck::tools
