@@ -35,6 +35,39 @@ constexpr Migration kAppMigrations[] = {
       ) STRICT;
       CREATE UNIQUE INDEX _columns_name_nocase ON _columns(tableName, name COLLATE NOCASE);
     )sql"},
+    // The audit log (services/audit.h), oldest first by id. callerRoles is
+    // a JSON array of role names; emails are looked up ignoring ASCII case
+    // (NOCASE). _audit_last_id keeps the highest id retention has deleted,
+    // so ids keep increasing even after every entry was deleted and paging
+    // by id never repeats one (AUTOINCREMENT would do it with
+    // sqlite_sequence, a table without the host's '_' prefix).
+    {3, R"sql(
+      CREATE TABLE _audit(
+        id INTEGER PRIMARY KEY,
+        timeMs INTEGER NOT NULL,
+        requestId TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        callerUserId TEXT NOT NULL,
+        callerEmail TEXT NOT NULL,
+        callerRoles TEXT NOT NULL CHECK (json_valid(callerRoles)),
+        callerKey TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        service TEXT NOT NULL,
+        method TEXT NOT NULL,
+        op TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        allowed INTEGER NOT NULL CHECK (allowed IN (0, 1)),
+        rule TEXT NOT NULL,
+        detail TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX _audit_time ON _audit(timeMs);
+      CREATE INDEX _audit_caller_user ON _audit(callerUserId);
+      CREATE INDEX _audit_caller_email_nocase ON _audit(callerEmail COLLATE NOCASE);
+      CREATE TABLE _audit_last_id(
+        one INTEGER PRIMARY KEY CHECK (one = 1),
+        lastId INTEGER NOT NULL
+      ) STRICT;
+    )sql"},
 };
 
 }  // namespace
