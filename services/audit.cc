@@ -1,0 +1,421 @@
+#include "services/audit.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "storage/date_parse.h"
+#include "storage/sqlite.h"
+
+namespace ck::services {
+namespace {
+
+using nlohmann::json;
+using Steady = std::chrono::steady_clock;
+
+// Retention runs on the flusher thread each time about this many more
+// entries have been stored (both kinds together).
+constexpr int64_t kPruneEveryEntries = 256;
+// A flusher whose writes keep failing logs the first failure, then at most
+// one line per interval with the number of failures since.
+constexpr auto kFailureLogInterval = std::chrono::seconds(10);
+
+constexpr std::string_view kColumns =
+    "timeMs, requestId, channel, callerUserId, callerEmail, callerRoles, callerKey, principal, service, "
+    "method, op, resource, allowed, rule, detail";
+
+// The id is one above the highest stored, or above the highest retention
+// deleted when none is stored (storage/app_store.cc, migration 3).
+const std::string& insertSql() {
+  static const std::string sql =
+      "INSERT INTO _audit(id, " + std::string(kColumns) +
+      ") VALUES (coalesce((SELECT max(id) FROM _audit), (SELECT lastId FROM _audit_last_id), 0) + 1, "
+      "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+  return sql;
+}
+
+void insertEntry(storage::Database& db, const AuditEntry& e) {
+  storage::CachedStatement stmt = db.prepare(insertSql());
+  stmt->bind(1, e.timeMs)
+      .bind(2, e.requestId)
+      .bind(3, e.channel)
+      .bind(4, e.callerUserId)
+      .bind(5, e.callerEmail)
+      .bind(6, json(e.callerRoles).dump(-1, ' ', false, json::error_handler_t::replace))
+      .bind(7, e.callerKey)
+      .bind(8, e.principal)
+      .bind(9, e.service)
+      .bind(10, e.method)
+      .bind(11, e.op)
+      .bind(12, e.resource)
+      .bind(13, e.allowed)
+      .bind(14, e.rule)
+      .bind(15, e.detail);
+  stmt->run();
+}
+
+// REQUIRES: `stmt` selects "id, " + kColumns and is on a row.
+AuditEntry readEntry(const storage::Statement& stmt) {
+  AuditEntry e;
+  e.id = stmt.columnInt64(0);
+  e.timeMs = stmt.columnInt64(1);
+  e.requestId = stmt.columnText(2);
+  e.channel = stmt.columnText(3);
+  e.callerUserId = stmt.columnText(4);
+  e.callerEmail = stmt.columnText(5);
+  json roles = json::parse(stmt.columnText(6), nullptr, /*allow_exceptions=*/false);
+  if (roles.is_array()) {
+    for (const json& role : roles) {
+      if (role.is_string()) e.callerRoles.push_back(role.get<std::string>());
+    }
+  }
+  e.callerKey = stmt.columnText(7);
+  e.principal = stmt.columnText(8);
+  e.service = stmt.columnText(9);
+  e.method = stmt.columnText(10);
+  e.op = stmt.columnText(11);
+  e.resource = stmt.columnText(12);
+  e.allowed = stmt.columnInt64(13) != 0;
+  e.rule = stmt.columnText(14);
+  e.detail = stmt.columnText(15);
+  return e;
+}
+
+void fillCaller(const ClientIdentity& caller, AuditEntry* e) {
+  if (caller.user) {
+    e->callerUserId = caller.user->id;
+    e->callerEmail = caller.user->email;
+  }
+  const SystemRoleMask roles = clientSystemRoles(caller);
+  for (SystemRole role : kAllSystemRoles) {
+    if (roles & roleBit(role)) e->callerRoles.emplace_back(systemRoleName(role));
+  }
+  e->callerRoles.insert(e->callerRoles.end(), caller.customRoles.begin(), caller.customRoles.end());
+  e->callerKey = clientKindName(caller.key);
+}
+
+}  // namespace
+
+json AuditEntry::toJson() const {
+  return json{{"id", id},
+              {"timeMs", timeMs},
+              {"requestId", requestId},
+              {"channel", channel},
+              {"callerUserId", callerUserId},
+              {"callerEmail", callerEmail},
+              {"callerRoles", callerRoles},
+              {"callerKey", callerKey},
+              {"principal", principal},
+              {"service", service},
+              {"method", method},
+              {"op", op},
+              {"resource", resource},
+              {"allowed", allowed},
+              {"rule", rule},
+              {"detail", detail}};
+}
+
+AuditEntry auditEntry(const Principal& principal, const CallInfo& call, Op op, const ResourceRef& resource,
+                      const Decision& decision, int64_t nowMs) {
+  AuditEntry e;
+  e.timeMs = nowMs;
+  e.requestId = call.requestId;
+  e.channel = channelName(call.channel);
+  // A client is its own caller; service code carries its caller (or none).
+  const ClientIdentity* caller = principal.isClient() ? principal.clientIdentity() : principal.caller();
+  if (caller != nullptr) fillCaller(*caller, &e);
+  e.principal = principal.describe();
+  e.service = call.service.empty() && principal.isServerCode() ? principal.service() : call.service;
+  e.method = call.method;
+  e.op = opName(op);
+  e.resource = resource.text();
+  e.allowed = decision.allow;
+  e.rule = decision.text.empty() ? std::string(decisionLevelName(decision.level)) : std::string(decision.text);
+  return e;
+}
+
+AuditEntry adminAuditEntry(const CallInfo& call, std::string op, std::string resource, std::string detail,
+                           int64_t nowMs) {
+  AuditEntry e;
+  e.timeMs = nowMs;
+  e.requestId = call.requestId;
+  e.channel = channelName(call.channel);
+  e.principal = Principal::admin().describe();
+  e.service = call.service;
+  e.method = call.method;
+  e.op = std::move(op);
+  e.resource = std::move(resource);
+  e.allowed = true;
+  e.rule = decisionLevelName(DecisionLevel::kAdmin);
+  e.detail = std::move(detail);
+  return e;
+}
+
+Result<int64_t> parseAuditTime(std::string_view text) { return storage::parseDate(text); }
+
+// Lock order: dbMu_ before queueMu_ (a write takes the batch from the queue
+// while holding the connection, so batches are stored in queue order).
+class AuditLog::Impl {
+ public:
+  Impl(const std::string& dbPath, AuditConfig config, const Clock& clock, Logger& log)
+      : config_(config),
+        clock_(clock),
+        log_(log),
+        db_(std::make_unique<storage::Database>(dbPath,
+                                                storage::DatabaseOptions{.busyTimeoutMs = config.busyTimeoutMs})) {}
+
+  ~Impl() {
+    {
+      std::lock_guard lock(queueMu_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (flusher_.joinable()) flusher_.join();
+    logDropped();
+    size_t queued = queuedCount();
+    try {
+      writeQueued();
+    } catch (const std::exception& e) {
+      log_.error("audit log: read entries lost at shutdown, writing them failed",
+                 {{"count", static_cast<uint64_t>(queued)}, {"error", e.what()}});
+    }
+  }
+
+  void recordInTransaction(storage::Database& db, const AuditEntry& entry) {
+    if (!db.inTransaction()) throw std::logic_error("AuditLog::recordInTransaction needs an open transaction");
+    insertEntry(db, entry);
+    noteStored(1);
+  }
+
+  void recordRead(AuditEntry entry) {
+    std::lock_guard lock(queueMu_);
+    if (config_.maxQueued == 0) {
+      ++dropped_;
+      return;
+    }
+    while (queue_.size() >= config_.maxQueued) {
+      queue_.pop_front();
+      ++dropped_;
+    }
+    queue_.push_back(std::move(entry));
+    startFlusherLocked();
+    // The flusher waits for the first entry of a batch; later ones join it.
+    if (queue_.size() == 1) wake_.notify_one();
+  }
+
+  void flush() { writeQueued(); }
+
+  std::vector<AuditEntry> query(const AuditQuery& q) {
+    flush();
+    std::string sql = "SELECT id, " + std::string(kColumns) + " FROM _audit WHERE id > :after";
+    if (q.sinceMs) sql += " AND timeMs >= :since";
+    if (q.userEmail) sql += " AND callerEmail = :email COLLATE NOCASE";
+    if (q.userId) sql += " AND callerUserId = :user";
+    sql += " ORDER BY id LIMIT :limit";
+
+    std::lock_guard lock(dbMu_);
+    storage::CachedStatement stmt = db_->prepare(sql);
+    stmt->bind(":after", q.afterId);
+    if (q.sinceMs) stmt->bind(":since", *q.sinceMs);
+    if (q.userEmail) stmt->bind(":email", *q.userEmail);
+    if (q.userId) stmt->bind(":user", *q.userId);
+    stmt->bind(":limit", static_cast<int64_t>(std::min(q.limit, kMaxAuditQueryLimit)));
+    std::vector<AuditEntry> out;
+    while (stmt->step()) out.push_back(readEntry(*stmt));
+    return out;
+  }
+
+  int64_t prune() {
+    std::lock_guard lock(dbMu_);
+    storage::Transaction tx(*db_);
+    int64_t deleted = 0;
+    {
+      // Remember the newest id, so new ids stay above it should every entry go.
+      storage::CachedStatement lastId = db_->prepare(
+          "INSERT INTO _audit_last_id(one, lastId) SELECT 1, id FROM _audit WHERE true ORDER BY id DESC LIMIT 1 "
+          "ON CONFLICT(one) DO UPDATE SET lastId = max(lastId, excluded.lastId)");
+      lastId->run();
+    }
+    {
+      storage::CachedStatement byAge = db_->prepare("DELETE FROM _audit WHERE timeMs < ?1");
+      byAge->bind(1, clock_.nowMs() - std::max<int64_t>(config_.maxAgeMs, 0)).run();
+      deleted += db_->changes();
+    }
+    {
+      // Every id up to the newest one beyond the limit, counted from the newest.
+      storage::CachedStatement byCount = db_->prepare(
+          "DELETE FROM _audit WHERE id <= (SELECT id FROM _audit ORDER BY id DESC LIMIT 1 OFFSET ?1)");
+      byCount->bind(1, std::max<int64_t>(config_.maxEntries, 0)).run();
+      deleted += db_->changes();
+    }
+    tx.commit();
+    return deleted;
+  }
+
+ private:
+  // REQUIRES: queueMu_ held.
+  void startFlusherLocked() {
+    if (!flusher_.joinable() && !stopping_) flusher_ = std::thread([this] { flusherLoop(); });
+  }
+
+  size_t queuedCount() {
+    std::lock_guard lock(queueMu_);
+    return queue_.size();
+  }
+
+  // Counts stored entries; asks the flusher to prune at every multiple of
+  // kPruneEveryEntries (so a prune that failed is tried again later).
+  void noteStored(int64_t count) {
+    int64_t before = stored_.fetch_add(count);
+    if (before / kPruneEveryEntries == (before + count) / kPruneEveryEntries) return;
+    std::lock_guard lock(queueMu_);
+    pruneDue_ = true;
+    startFlusherLocked();
+    wake_.notify_one();
+  }
+
+  // Stores every queued entry in one transaction on the log's connection.
+  // On failure the entries go back to the front of the queue (at most
+  // maxQueued are kept) and the exception propagates.
+  void writeQueued() {
+    std::lock_guard dbLock(dbMu_);
+    std::deque<AuditEntry> batch;
+    {
+      std::lock_guard lock(queueMu_);
+      batch.swap(queue_);
+    }
+    if (batch.empty()) return;
+    try {
+      storage::Transaction tx(*db_);
+      for (const AuditEntry& e : batch) insertEntry(*db_, e);
+      tx.commit();
+    } catch (...) {
+      requeue(std::move(batch));
+      throw;
+    }
+    noteStored(static_cast<int64_t>(batch.size()));
+  }
+
+  // Puts a failed batch back before the entries queued since.
+  void requeue(std::deque<AuditEntry> batch) {
+    std::lock_guard lock(queueMu_);
+    for (AuditEntry& e : queue_) batch.push_back(std::move(e));
+    queue_.swap(batch);
+    while (queue_.size() > config_.maxQueued) {
+      queue_.pop_front();
+      ++dropped_;
+    }
+  }
+
+  void logDropped() {
+    uint64_t dropped = 0;
+    {
+      std::lock_guard lock(queueMu_);
+      dropped = std::exchange(dropped_, 0);
+    }
+    if (dropped > 0) {
+      log_.warn("audit log: read entries dropped, the queue was full while writes failed",
+                {{"count", dropped}, {"maxQueued", static_cast<uint64_t>(config_.maxQueued)}});
+    }
+  }
+
+  void flusherLoop() {
+    const auto interval = std::chrono::milliseconds(std::max<int64_t>(config_.flushIntervalMs, 0));
+    Steady::time_point nextWrite = Steady::now();
+    bool failing = false;
+    uint64_t failures = 0;  // since the last failure logged
+    Steady::time_point lastFailureLog;
+
+    std::unique_lock lock(queueMu_);
+    while (true) {
+      wake_.wait(lock, [&] { return stopping_ || !queue_.empty() || pruneDue_; });
+      // At most one write per interval: entries queued meanwhile join the batch.
+      if (wake_.wait_until(lock, nextWrite, [&] { return stopping_; })) return;
+      lock.unlock();
+
+      logDropped();
+      // Logs the first failure of a run of them, then one line per interval.
+      auto failed = [&](const char* what, const std::string& detail) {
+        ++failures;
+        Steady::time_point now = Steady::now();
+        if (!failing || now - lastFailureLog >= kFailureLogInterval) {
+          log_.error("audit log: writing read entries failed, they stay queued",
+                     {{"error", what},
+                      {"detail", detail},
+                      {"failures", failures},
+                      {"queued", static_cast<uint64_t>(queuedCount())}});
+          lastFailureLog = now;
+          failures = 0;
+        }
+        failing = true;
+      };
+      try {
+        writeQueued();
+        if (failing) log_.info("audit log: writing read entries works again");
+        failing = false;
+      } catch (const storage::SqliteError& e) {
+        failed(e.what(), e.detail());
+      } catch (const std::exception& e) {
+        failed(e.what(), "");
+      }
+      nextWrite = Steady::now() + interval;
+
+      bool pruneDue = false;
+      {
+        std::lock_guard relock(queueMu_);
+        pruneDue = std::exchange(pruneDue_, false);
+      }
+      if (pruneDue) {
+        try {
+          int64_t deleted = prune();
+          if (deleted > 0) log_.debug("audit log: retention applied", {{"deleted", deleted}});
+        } catch (const std::exception& e) {
+          log_.error("audit log: applying retention failed, will retry later", {{"error", e.what()}});
+        }
+      }
+      lock.lock();
+    }
+  }
+
+  const AuditConfig config_;
+  const Clock& clock_;
+  Logger& log_;
+  std::atomic<int64_t> stored_{0};  // entries stored by this log (both kinds), for automatic pruning
+
+  std::mutex dbMu_;
+  std::unique_ptr<storage::Database> db_;  // GUARDED_BY(dbMu_)
+
+  std::mutex queueMu_;
+  std::condition_variable wake_;   // the flusher waits on it
+  std::deque<AuditEntry> queue_;   // GUARDED_BY(queueMu_): read entries, oldest first
+  uint64_t dropped_ = 0;           // GUARDED_BY(queueMu_): dropped since the last warning
+  bool pruneDue_ = false;          // GUARDED_BY(queueMu_)
+  bool stopping_ = false;          // GUARDED_BY(queueMu_)
+  std::thread flusher_;            // started under queueMu_, joined by the destructor
+};
+
+AuditLog::AuditLog(std::string dbPath, AuditConfig config, const Clock& clock, Logger& log)
+    : impl_(std::make_unique<Impl>(dbPath, config, clock, log)) {}
+
+AuditLog::~AuditLog() = default;
+
+void AuditLog::recordInTransaction(storage::Database& db, const AuditEntry& entry) {
+  impl_->recordInTransaction(db, entry);
+}
+
+void AuditLog::recordRead(AuditEntry entry) { impl_->recordRead(std::move(entry)); }
+
+void AuditLog::flush() { impl_->flush(); }
+
+std::vector<AuditEntry> AuditLog::query(const AuditQuery& query) { return impl_->query(query); }
+
+int64_t AuditLog::prune() { return impl_->prune(); }
+
+}  // namespace ck::services
