@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "runtime/config.h"
+#include "tools/audit_command.h"
 #include "tools/commands.h"
 
 namespace {
@@ -118,6 +119,10 @@ int main(int argc, char** argv) {
   list->add_flag("--json", json, "Print JSON");
   addDataFlag(list, flags);
 
+  ck::tools::AuditOptions audit;
+  auto* auditCmd = ck::tools::addAuditCommand(app, audit);
+  addDataFlag(auditCmd, flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -148,6 +153,7 @@ int main(int argc, char** argv) {
     if (*explainCmd) return ck::tools::runExplain(config.dataDir, explain);
     if (*create) return ck::tools::runAppCreate(config.dataDir, appName, json);
     if (*list) return ck::tools::runAppList(config.dataDir, json);
+    if (*auditCmd) return ck::tools::runAudit(config.dataDir, audit);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cloudkeep: %s\n", e.what());
     return ck::tools::kExitFailure;
