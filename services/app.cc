@@ -41,6 +41,10 @@ DataService AppLease::data() {
                              app_->dynamicSchema(*this)});
 }
 
+AppTransaction::AppTransaction(AppLease& lease) : scope_(std::make_unique<storage::WriteScope>(lease.db())) {}
+AppTransaction::~AppTransaction() = default;
+void AppTransaction::commit() { scope_->commit(); }
+
 // --- App ---
 
 namespace {

@@ -32,6 +32,7 @@
 namespace ck::storage {
 class Database;
 class TableStore;
+class WriteScope;
 }  // namespace ck::storage
 
 namespace ck::services {
@@ -52,6 +53,23 @@ struct PolicyApplied {
 };
 
 class App;
+class AppLease;
+
+// A transaction on a lease's connection: the operations made through the
+// lease until commit() join it (their own transactions become savepoints),
+// so they land together or not at all. Rolled back unless committed.
+// Throws SqliteError on I/O failures.
+class AppTransaction {
+ public:
+  explicit AppTransaction(AppLease& lease);
+  ~AppTransaction();
+  AppTransaction(const AppTransaction&) = delete;
+  AppTransaction& operator=(const AppTransaction&) = delete;
+  void commit();
+
+ private:
+  std::unique_ptr<storage::WriteScope> scope_;
+};
 
 // One connection to the app's database, with the stores over it, lent to
 // one operation on one thread (App::lease). Returned to the app's pool when

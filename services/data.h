@@ -75,6 +75,9 @@ class Database;
 
 namespace ck::services {
 
+// Objects one bulkCreate may hold.
+inline constexpr size_t kMaxBulkObjects = storage::kMaxBulkCreate;
+
 // What one data operation works with; every member is borrowed.
 struct DataEnv {
   storage::Database& db;       // the calling thread's connection to the app database

@@ -12,8 +12,6 @@
 
 #include "services/host.h"
 #include "services/policy.h"
-#include "storage/sqlite.h"
-#include "storage/table_store.h"
 #include "tools/commands.h"
 #include "tools/files.h"
 
@@ -123,7 +121,7 @@ Status loadSeeds(services::App& app, const std::vector<Seed>& seeds, bool reseed
   const services::Principal admin = services::Principal::admin();
   services::AppLease lease = app.lease();
   services::DataService data = lease.data();
-  storage::Transaction tx(lease.db());
+  services::AppTransaction tx(lease);
   std::vector<std::string> lines;
   for (const Seed& seed : seeds) {
     if (reseed) {
@@ -132,14 +130,14 @@ Status loadSeeds(services::App& app, const std::vector<Seed>& seeds, bool reseed
         return Status(deleted.status().code(), seed.file + ": " + deleted.status().message());
       }
     }
-    for (size_t start = 0; start < seed.rows.size(); start += storage::kMaxBulkCreate) {
-      size_t end = std::min(seed.rows.size(), start + storage::kMaxBulkCreate);
+    for (size_t start = 0; start < seed.rows.size(); start += services::kMaxBulkObjects) {
+      size_t end = std::min(seed.rows.size(), start + services::kMaxBulkObjects);
       json chunk(seed.rows.begin() + static_cast<std::ptrdiff_t>(start),
                  seed.rows.begin() + static_cast<std::ptrdiff_t>(end));
       Result<std::vector<std::string>> ids = data.bulkCreate(admin, call, seed.table, chunk);
       if (!ids.ok()) {
         // The store numbers the objects of one call; name the rows of the file.
-        std::string rows = seed.rows.size() > storage::kMaxBulkCreate
+        std::string rows = seed.rows.size() > services::kMaxBulkObjects
                                ? fmt::format("rows {}-{} of the file: ", start, end - 1)
                                : "";
         return Status(ids.status().code(), seed.file + ": " + rows + ids.status().message());
