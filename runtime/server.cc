@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/audit_routes.h"
 #include "runtime/http/router.h"
 #include "runtime/http/server.h"
 #include "runtime/http/worker_pool.h"
@@ -64,6 +65,10 @@ class Server::Impl {
     addPolicyRoutes(router_, *host_);
     addAdminCodeRoutes(router_, *host_, *invoker_);
     addAdminUserRoutes(router_, *host_);
+    addAuditRoutes(router_, *host_, [host = host_.get()](std::string_view appId) -> services::AuditLog* {
+      services::App* app = host->app(appId);
+      return app != nullptr ? &app->audit() : nullptr;
+    });
 
     // Everything below is set up on this thread before the loop thread
     // starts; from then on only the loop thread touches the loop.
