@@ -27,6 +27,11 @@
   X(kUserAlreadyExists, 3033, 409, "User already exists")                              \
   X(kInvalidUserToken, 3064, 401, "Not existing user token")                           \
   X(kUserDisabled, 3090, 403, "User account is disabled")                              \
+  X(kNoPermissionFiles, 4000, 403, "User has no permissions to specified resource")     \
+  X(kFileNotFound, 6000, 404, "File or directory cannot be found")                      \
+  X(kFileAlreadyExists, 6003, 409, "File already exists")                               \
+  X(kFilePathProhibited, 6006, 400, "Path contains prohibited symbols")                 \
+  X(kFileTargetExists, 6018, 409, "Unable to modify file/folder: file/folder already exists") \
   X(kCodeTimeout, 15000, 504, "Cloud Code execution time exceeded")                    \
   X(kBadRequest, 100400, 400, "Malformed request")                                     \
   X(kUnauthorized, 100401, 401, "Missing or invalid credentials")                      \
