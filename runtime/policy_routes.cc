@@ -22,14 +22,6 @@ using nlohmann::json;
 
 Status invalid(std::string message) { return Status(ErrorCode::kInvalidArgument, std::move(message)); }
 
-services::CallInfo adminCallInfo(const http::Request& req) {
-  services::CallInfo call;
-  call.channel = services::Channel::kAdmin;
-  call.requestId = req.requestId;
-  call.clientAddress = req.remoteAddr;
-  return call;
-}
-
 // A policy test's view of the app's users: id and custom roles by email.
 services::PolicyTestUserLookup appUserLookup(services::AppLease& lease) {
   return [&lease](std::string_view email) -> std::optional<services::PolicyTestUser> {
@@ -201,7 +193,7 @@ void addPolicyRoutes(http::Router& router, services::Host& host) {
   router.add("PUT", "/admin/apps/{id}/policy", adminOnly(host, [&host](http::Request& req) {
                services::App* app = host.app(req.pathParam("id"));
                if (!app) return http::Response::error(ErrorCode::kAppNotFound);
-               Result<services::PolicyApplied> applied = app->applyPolicy(req.body, adminCallInfo(req));
+               Result<services::PolicyApplied> applied = app->applyPolicy(req.body, adminCall(req));
                if (!applied.ok()) return http::Response::error(applied.status());
                return http::Response::json(200, {{"applied", applied->appliedMs}, {"warnings", applied->warnings}});
              }));

@@ -56,15 +56,6 @@ http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handl
   };
 }
 
-// The admin's CallInfo for the audit log.
-services::CallInfo adminCall(const http::Request& req) {
-  services::CallInfo call;
-  call.channel = services::Channel::kAdmin;
-  call.requestId = req.requestId;
-  call.clientAddress = req.remoteAddr;
-  return call;
-}
-
 // Parses a JSON object body; an error Response when it is not one.
 std::optional<http::Response> parseObject(const http::Request& req, json* out) {
   *out = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
@@ -99,6 +90,14 @@ std::optional<http::Response> parseLimits(const json& body, services::CodeLimits
 }
 
 }  // namespace
+
+services::CallInfo adminCall(const http::Request& req) {
+  services::CallInfo call;
+  call.channel = services::Channel::kAdmin;
+  call.requestId = req.requestId;
+  call.clientAddress = req.remoteAddr;
+  return call;
+}
 
 void addHealthRoutes(http::Router& router) {
   router.add(

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "runtime/http/router.h"
+#include "services/call_info.h"
 
 namespace ck::services {
 class Host;
@@ -16,6 +17,10 @@ void addHealthRoutes(http::Router& router);
 // the admin token (`Authorization: Bearer <token>`; a hash comparison, no I/O).
 http::Handler adminOnly(services::Host& host, http::Handler handler);
 
+// The admin's CallInfo (channel admin, request id, peer address) for the
+// audit log.
+services::CallInfo adminCall(const http::Request& req);
+
 // The admin API under /admin/, every route behind the admin token
 // (`Authorization: Bearer <token>`):
 //   GET  /admin/apps                         list apps (with their API keys)
@@ -30,10 +35,11 @@ void addAdminRoutes(http::Router& router, services::Host& host);
 //   POST /admin/apps/{id}/code  {"files": {"main.js": "..."}, "entries": ["main.js"],
 //                                "limits": {"cpuMs", "wallMs", "heapBytes"} (optional)}
 //        installs or replaces the app's code (direct lane)
-//   POST /admin/apps/{id}/invoke/{function}   [args...]  (an empty body: no arguments)
+//   POST /admin/apps/{id}/invoke/{function}[?service=Name]   [args...]  (an empty body: no arguments)
 //        runs an export of the code on the JS lane through an asynchronous
 //        route; answers {"value": ...}, or {"code", "message"} with the
-//        Status's HTTP status
+//        Status's HTTP status. With `service`, the code's data calls run as
+//        ServerCodeUser of that service (no caller).
 void addAdminCodeRoutes(http::Router& router, services::Host& host, services::Invoker& invoker);
 
 }  // namespace ck::runtime

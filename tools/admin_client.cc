@@ -1,5 +1,6 @@
 #include "tools/admin_client.h"
 
+#include <cstdio>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -86,6 +87,22 @@ std::string devAppId(const std::string& dataDir) {
   json doc = readJsonObject(dataDir + "/dev.json");
   if (doc.is_object() && doc.contains("appId") && doc["appId"].is_string()) return doc["appId"].get<std::string>();
   return {};
+}
+
+int runAdminCall(const std::string& dataDir, const std::string& method, const std::string& path,
+              const std::string& body, nlohmann::json* out) {
+  Result<AdminTarget> target = findAdminServer(dataDir);
+  if (!target.ok()) {
+    std::fprintf(stderr, "cloudkeep: %s\n", target.status().message().c_str());
+    return kExitNoServer;
+  }
+  AdminReply reply = callAdmin(*target, method, path, body);
+  if (reply.exitCode != kExitOk) {
+    std::fprintf(stderr, "cloudkeep: %s\n", reply.error.c_str());
+    return reply.exitCode;
+  }
+  *out = std::move(reply.body);
+  return kExitOk;
 }
 
 }  // namespace ck::tools

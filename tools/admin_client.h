@@ -39,6 +39,11 @@ struct AdminReply {
 AdminReply callAdmin(const AdminTarget& target, const std::string& method, const std::string& path,
                      const std::string& body);
 
+// Finds the server of `dataDir` and calls it: kExitOk with the answer in
+// `out`, or the exit code after printing the one-line reason to stderr.
+int runAdminCall(const std::string& dataDir, const std::string& method, const std::string& path,
+                 const std::string& body, nlohmann::json* out);
+
 // The app id in <data>/dev.json, or "" when there is none.
 std::string devAppId(const std::string& dataDir);
 

@@ -104,17 +104,11 @@ int runAudit(const std::string& dataDir, const AuditOptions& options) {
     std::fprintf(stderr, "cloudkeep: --app ID is required (no app id in %s/dev.json)\n", dataDir.c_str());
     return kExitUsage;
   }
-  Result<AdminTarget> target = findAdminServer(dataDir);
-  if (!target.ok()) {
-    std::fprintf(stderr, "cloudkeep: %s\n", target.status().message().c_str());
-    return kExitNoServer;
+  json page;
+  if (int rc = runAdminCall(dataDir, "GET", "/admin/apps/" + percentEncode(appId) + "/audit" + query, "", &page);
+      rc != kExitOk) {
+    return rc;
   }
-  AdminReply reply = callAdmin(*target, "GET", "/admin/apps/" + percentEncode(appId) + "/audit" + query, "");
-  if (reply.exitCode != kExitOk) {
-    std::fprintf(stderr, "cloudkeep: %s\n", reply.error.c_str());
-    return reply.exitCode;
-  }
-  const json& page = reply.body;
   auto entriesIt = page.is_object() ? page.find("entries") : page.end();
   if (entriesIt == page.end() || !entriesIt->is_array()) {
     std::fprintf(stderr, "cloudkeep: the server's answer is not an audit page\n");
