@@ -153,7 +153,8 @@ export async function startServer({ timeoutMs = 20000 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudkeep-e2e-'))
   const appDir = path.join(dir, 'app')
   const dataDir = path.join(dir, 'data')
-  fs.cpSync(appTemplate, appDir, { recursive: true })
+  // A dev run on the template itself leaves .cloudkeep/ there: not copied.
+  fs.cpSync(appTemplate, appDir, { recursive: true, filter: src => path.basename(src) !== '.cloudkeep' })
   const log = path.join(dir, 'server.log')
   const out = fs.openSync(log, 'a')
 
