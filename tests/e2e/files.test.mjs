@@ -5,6 +5,12 @@
 // Policy (tests/e2e/app/cloudkeep.json): AuthenticatedUser may read, write,
 // delete and list under /e2e; NotAuthenticatedUser may read /e2e/public; nothing
 // else is granted. `cloudkeep dev` loads tests/e2e/app/files/ into storage.
+//
+// What the SDK accepts for upload under Node.js (it builds the multipart body
+// with the `form-data` package): a file stream (fs.createReadStream, named by
+// its path), a Buffer (no file name in the part: the name comes from the URL),
+// or { value, options: { filename, contentType } }. Web File and Blob objects
+// fail inside the SDK before any request ("source.on is not a function").
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import fs from 'node:fs'
