@@ -1,5 +1,6 @@
 #include "runtime/http/connection.h"
 
+#include <algorithm>
 #include <cassert>
 #include <exception>
 #include <string_view>
@@ -14,6 +15,9 @@ namespace {
 const char* methodName(uint8_t method) { return llhttp_method_name(static_cast<llhttp_method_t>(method)); }
 
 constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// A file body is read and written in chunks of this size.
+constexpr size_t kFileChunkBytes = 256 * 1024;
 
 }  // namespace
 
@@ -86,7 +90,7 @@ void Connection::onClose(uv_handle_t* handle) {
 }
 
 void Connection::maybeDestroy() {
-  if (handlesOpen_ > 0 || handlerRunning_) return;
+  if (handlesOpen_ > 0 || handlerRunning_ || fileReading_) return;
   for (auto& ex : queue_) {
     ctx_.async.detach(*ex);  // an answer still owed is dropped when it comes
     if (ex->headersDone || ex->refusalCode != ErrorCode::kOk) logAccess(*ex, 499);
@@ -159,7 +163,7 @@ void Connection::onPeerEnd() {
 // Answering, strictly in request order
 
 void Connection::pump() {
-  while (!closing_ && !draining_ && !closeAfterWrite_ && writing_ < queue_.size()) {
+  while (!closing_ && !draining_ && !closeAfterWrite_ && !fileSending_ && writing_ < queue_.size()) {
     Exchange& ex = *queue_[writing_];
     if (ex.refusalCode != ErrorCode::kOk) {
       // Sent even while a streaming handler still runs: it only gets errors now.
@@ -298,6 +302,21 @@ void Connection::write(Exchange& ex, const Response& r) {
   hp.headRequest = ex.headRequest;
   ex.head.clear();
   bool withBody = appendResponseHead(ex.head, r, hp);
+  if (withBody && r.file) {
+    // The head now; the file's chunks follow from onFileWrite.
+    ex.file = r.file;
+    ex.fileOffset = r.file->offset();
+    ex.fileLeft = r.file->length();
+    ex.statusSent = r.status;
+    ex.bytesOut = ex.head.size();
+    ex.state = Exchange::State::kWriting;
+    ++writing_;
+    fileSending_ = true;  // its chunks are written one after another: nothing may come between
+    ex.writeReq.data = &ex;
+    uv_buf_t head = uv_buf_init(ex.head.data(), static_cast<unsigned>(ex.head.size()));
+    if (int rc = uv_write(&ex.writeReq, stream(), &head, 1, &Connection::onFileWrite); rc != 0) afterWrite(ex, rc);
+    return;
+  }
   uv_buf_t bufs[2] = {uv_buf_init(ex.head.data(), static_cast<unsigned>(ex.head.size())),
                       uv_buf_init(const_cast<char*>(r.body.data()), static_cast<unsigned>(r.body.size()))};
   ex.statusSent = r.status;
@@ -317,7 +336,68 @@ void Connection::onWrite(uv_write_t* req, int status) {
   ex->conn->afterWrite(*ex, status);
 }
 
+// A file body's head or chunk is written: read the next chunk, or finish.
+void Connection::onFileWrite(uv_write_t* req, int status) {
+  auto* ex = static_cast<Exchange*>(req->data);
+  Connection* c = ex->conn;
+  if (status < 0 || ex->fileLeft == 0) {
+    c->afterWrite(*ex, status);
+    return;
+  }
+  c->readFileChunk(*ex);
+}
+
+// On the loop thread; the read itself runs on libuv's file pool.
+void Connection::readFileChunk(Exchange& ex) {
+  if (closing_) {
+    afterWrite(ex, UV_ECANCELED);
+    return;
+  }
+  if (!ex.fileBuf) ex.fileBuf = std::make_unique_for_overwrite<char[]>(kFileChunkBytes);
+  uv_buf_t buf = uv_buf_init(ex.fileBuf.get(), static_cast<unsigned>(std::min<uint64_t>(ex.fileLeft, kFileChunkBytes)));
+  ex.fsReq.data = &ex;
+  int rc = uv_fs_read(ctx_.loop, &ex.fsReq, ex.file->fd(), &buf, 1, static_cast<int64_t>(ex.fileOffset),
+                      &Connection::onFileRead);
+  if (rc != 0) {
+    uv_fs_req_cleanup(&ex.fsReq);
+    ctx_.log.error("file body read failed", {{"id", std::string_view(ex.id, RequestIdGenerator::kLength)},
+                                            {"error", uv_strerror(rc)}});
+    afterWrite(ex, rc);
+    return;
+  }
+  fileReading_ = true;
+}
+
+void Connection::onFileRead(uv_fs_t* req) {
+  auto* ex = static_cast<Exchange*>(req->data);
+  Connection* c = ex->conn;
+  const ssize_t n = req->result;
+  uv_fs_req_cleanup(req);
+  c->fileReading_ = false;
+  if (c->closing_) {
+    c->maybeDestroy();  // may delete c
+    return;
+  }
+  if (n <= 0) {
+    // An error, or the file is shorter than the Content-Length already sent:
+    // the client must see a truncated response, so the connection ends here.
+    c->ctx_.log.error("file body ended early", {{"id", std::string_view(ex->id, RequestIdGenerator::kLength)},
+                                                {"error", n < 0 ? uv_strerror(static_cast<int>(n)) : "end of file"}});
+    c->afterWrite(*ex, n < 0 ? static_cast<int>(n) : UV_EOF);
+    return;
+  }
+  const auto got = static_cast<uint64_t>(n);
+  ex->fileOffset += got;
+  ex->fileLeft -= std::min(got, ex->fileLeft);
+  ex->bytesOut += got;
+  uv_buf_t buf = uv_buf_init(ex->fileBuf.get(), static_cast<unsigned>(got));
+  if (int rc = uv_write(&ex->writeReq, c->stream(), &buf, 1, &Connection::onFileWrite); rc != 0) {
+    c->afterWrite(*ex, rc);
+  }
+}
+
 void Connection::afterWrite(Exchange& ex, int status) {
+  if (ex.file) fileSending_ = false;
   --writing_;
   ex.state = Exchange::State::kDone;
   if (status == 0) logAccess(ex, ex.statusSent);

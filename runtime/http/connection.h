@@ -55,6 +55,8 @@ class Connection {
   static void onAlloc(uv_handle_t* handle, size_t suggested, uv_buf_t* buf);
   static void onRead(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf);
   static void onWrite(uv_write_t* req, int status);
+  static void onFileWrite(uv_write_t* req, int status);
+  static void onFileRead(uv_fs_t* req);
   static void onShutdown(uv_shutdown_t* req, int status);
   static void onTimer(uv_timer_t* timer);
   static void onClose(uv_handle_t* handle);
@@ -89,6 +91,7 @@ class Connection {
   void afterHandler(Exchange& ex);
   void sendContinue(Exchange& ex);
   void write(Exchange& ex, const Response& r);
+  void readFileChunk(Exchange& ex);
   void afterWrite(Exchange& ex, int status);
   void logAccess(Exchange& ex, int status);
 
@@ -142,6 +145,8 @@ class Connection {
   bool draining_ = false;         // answered for the last time: discarding input until close
   bool closing_ = false;          // uv_close called
   bool handlerRunning_ = false;   // an exchange is on a worker (not counting async handlers)
+  bool fileReading_ = false;      // a file body's chunk is being read (uv_fs_read in flight)
+  bool fileSending_ = false;      // a file body is being sent: later answers wait for its end
 };
 
 }  // namespace ck::http

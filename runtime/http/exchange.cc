@@ -32,6 +32,7 @@ void Exchange::reset() {
   response.status = 200;
   response.headers.clear();
   clearString(response.body);
+  response.file.reset();
   refusal = Response();
   route = nullptr;
   refusalCode = ErrorCode::kOk;
@@ -48,6 +49,10 @@ void Exchange::reset() {
   bytesOut = 0;
   statusSent = 0;
   head.clear();
+  file.reset();  // closes the descriptor unless a copy of the response still holds it
+  fileOffset = 0;
+  fileLeft = 0;
+  fileBuf.reset();
 }
 
 }  // namespace ck::http

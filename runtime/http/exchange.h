@@ -68,6 +68,15 @@ struct Exchange {
   std::string head;  // serialized status line + headers, alive until the write completes
   uv_write_t writeReq;
   uv_write_t continueReq;
+
+  // A file body being sent: the next chunk is read at `fileOffset` into
+  // `fileBuf` (by libuv's file pool, `fsReq`), then written; `fileLeft`
+  // bytes remain after what is in flight.
+  std::shared_ptr<const FileBody> file;
+  uint64_t fileOffset = 0;
+  uint64_t fileLeft = 0;
+  std::unique_ptr<char[]> fileBuf;
+  uv_fs_t fsReq;
 };
 
 }  // namespace ck::http

@@ -1,8 +1,14 @@
 #include "runtime/http/message.h"
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 namespace ck::http {
+
+FileBody::~FileBody() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 std::optional<std::string_view> Request::header(std::string_view lowerName) const {
   for (const auto& [name, value] : headers) {

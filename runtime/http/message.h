@@ -43,12 +43,39 @@ struct Request {
   const std::string& pathParam(std::string_view name) const;
 };
 
+// A response body read from an open regular file. The server sends it in
+// chunks that libuv's file pool reads (uv_fs_read), so the loop thread never
+// waits on the disk and no file sits in memory whole. Owns the descriptor,
+// which the destructor closes. Immutable; thread-safe to share.
+class FileBody {
+ public:
+  // Takes `fd`; the body is `length` bytes from `offset`. A file that turns
+  // out shorter than that ends the connection after what it had.
+  FileBody(int fd, uint64_t offset, uint64_t length) : fd_(fd), offset_(offset), length_(length) {}
+  ~FileBody();
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+
+  int fd() const { return fd_; }
+  uint64_t offset() const { return offset_; }
+  uint64_t length() const { return length_; }
+
+ private:
+  const int fd_;
+  const uint64_t offset_;
+  const uint64_t length_;
+};
+
 // A response to send. Content-Length, Date, X-Request-Id, Connection and
 // CORS headers are added by the server.
 struct Response {
   int status = 200;
   HeaderList headers;
   std::string body;
+  // When set, the body comes from this file instead (`body` is ignored) and
+  // Content-Length is its length. Shared, not unique: a Response is a
+  // copyable value; the descriptor closes with the last copy.
+  std::shared_ptr<const FileBody> file;
 
   static Response json(int status, const nlohmann::json& body);
   // `{"code": <code>, "message": "..."}` with the code's HTTP status.

@@ -117,7 +117,7 @@ bool appendResponseHead(std::string& out, const Response& r, const HeadParams& p
   out.append("\r\n");
   if (bodyAllowed) {
     out.append("Content-Length: ");
-    appendNumber(out, r.body.size());
+    appendNumber(out, r.file ? r.file->length() : r.body.size());
     out.append("\r\n");
   }
   appendHeader(out, "Date", p.date);
@@ -133,7 +133,7 @@ bool appendResponseHead(std::string& out, const Response& r, const HeadParams& p
     appendHeader(out, name, value);
   }
   out.append("\r\n");
-  return bodyAllowed && !p.headRequest && !r.body.empty();
+  return bodyAllowed && !p.headRequest && (r.file ? r.file->length() > 0 : !r.body.empty());
 }
 
 }  // namespace ck::http

@@ -33,8 +33,9 @@ struct HeadParams {
 // Content-Length, Date, X-Request-Id, Connection, CORS, then the handler's
 // headers). Handler headers the server owns (Content-Length,
 // Transfer-Encoding, Connection, Date, X-Request-Id) and any with a CR, LF or
-// NUL byte are dropped. Returns whether the body is to be sent (not for HEAD,
-// 1xx, 204 or 304).
+// NUL byte are dropped. Content-Length is the file's length for a file body.
+// Returns whether the body is to be sent (not for HEAD, 1xx, 204 or 304, nor
+// when it is empty).
 bool appendResponseHead(std::string& out, const Response& r, const HeadParams& p);
 
 // "OK", "Not Found", ...; "Unknown" for codes without a phrase.
