@@ -5,8 +5,8 @@
 // same run: the same find by a user whom an exact grant (level 2) lets see
 // every row, so nothing is narrowed. Also the permission decision alone
 // (evaluate()). One temporary app database, 10,000 rows in `Order` spread
-// round-robin over 100 owners (100 rows each). Run by tools/bench/data.
-//   data_bench [--rounds N] [--iterations N]
+// round-robin over 100 owners (100 rows each). Run by tools/bench/narrowing.
+//   narrowing_bench [--rounds N] [--iterations N]
 //
 // Query shapes, each for both principals:
 //   first page  pageSize 100, offset 0: 100 rows either way;
@@ -87,12 +87,12 @@ int main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--iterations") && i + 1 < argc) {
       iterations = std::atoi(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: data_bench [--rounds N] [--iterations N]\n");
+      std::fprintf(stderr, "usage: narrowing_bench [--rounds N] [--iterations N]\n");
       return 2;
     }
   }
   if (rounds < 1 || iterations < 1) {
-    std::fprintf(stderr, "data_bench: --rounds and --iterations must be at least 1\n");
+    std::fprintf(stderr, "narrowing_bench: --rounds and --iterations must be at least 1\n");
     return 2;
   }
 
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
 
   Result<Policy> parsed = parsePolicy(kPolicy);
   if (!parsed.ok()) {
-    std::fprintf(stderr, "data_bench: policy refused: %s\n", parsed.status().message().c_str());
+    std::fprintf(stderr, "narrowing_bench: policy refused: %s\n", parsed.status().message().c_str());
     return 1;
   }
   BoundPolicy policy = bindPolicy(std::move(parsed).value(), [](std::string_view) { return std::nullopt; });
@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
   if (Status s = tables.declareTable("Order", {{"item", storage::ValueType::kString},
                                                 {"price", storage::ValueType::kNumber}});
       !s.ok()) {
-    std::fprintf(stderr, "data_bench: %s\n", s.message().c_str());
+    std::fprintf(stderr, "narrowing_bench: %s\n", s.message().c_str());
     return 1;
   }
   {
@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
       ctx.nowMs = clock.nowMs() + row;
       Result<json> r = tables.create("Order", {{"item", fmt::format("item {}", row)}, {"price", row % 97}}, ctx);
       if (!r.ok()) {
-        std::fprintf(stderr, "data_bench: seeding failed: %s\n", r.status().message().c_str());
+        std::fprintf(stderr, "narrowing_bench: seeding failed: %s\n", r.status().message().c_str());
         return 1;
       }
     }
@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
     Decision a = evaluate(policy, narrowed, Op::kDataFind, order);
     Decision b = evaluate(policy, granted, Op::kDataFind, order);
     if (!a.allow || !a.narrowToOwner || !b.allow || b.narrowToOwner) {
-      std::fprintf(stderr, "data_bench: the policy does not decide as intended\n");
+      std::fprintf(stderr, "narrowing_bench: the policy does not decide as intended\n");
       return 1;
     }
   }
@@ -179,7 +179,7 @@ int main(int argc, char** argv) {
   for (Shape& s : shapes) {  // warm the statement cache and check the answers
     Result<json> rows = data.find(*s.principal, call, "Order", s.query);
     if (!rows.ok() || rows->size() != s.expectRows) {
-      std::fprintf(stderr, "data_bench: %s answered %s\n", s.name,
+      std::fprintf(stderr, "narrowing_bench: %s answered %s\n", s.name,
                    rows.ok() ? fmt::format("{} rows", rows->size()).c_str() : rows.status().message().c_str());
       return 1;
     }
@@ -205,7 +205,7 @@ int main(int argc, char** argv) {
     decisionNs.push_back(std::chrono::duration<double, std::nano>(end - start).count() / kBatch);
   }
 
-  fmt::print("data_bench: {} rows in Order over {} owners ({} each), {} rounds x {} finds per shape\n", kRows,
+  fmt::print("narrowing_bench: {} rows in Order over {} owners ({} each), {} rounds x {} finds per shape\n", kRows,
              kOwners, perOwner, rounds, iterations);
   fmt::print("plan of the narrowed page: {}\n", plan);
   fmt::print("{:<24} {:>8} {:>12} {:>10}\n", "find", "rows", "median µs", "p90 µs");
