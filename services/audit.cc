@@ -303,15 +303,21 @@ class AuditLog::Impl {
     noteStored(static_cast<int64_t>(batch.size()));
   }
 
-  // Puts a failed batch back before the entries queued since.
+  // Puts a failed batch back before the entries queued since, and wakes the
+  // flusher: it may have gone to sleep on the empty queue while the batch
+  // was out (say, taken by flush() on another thread), and a later
+  // recordRead() does not wake it once the queue is not empty.
   void requeue(std::deque<AuditEntry> batch) {
-    std::lock_guard lock(queueMu_);
-    for (AuditEntry& e : queue_) batch.push_back(std::move(e));
-    queue_.swap(batch);
-    while (queue_.size() > config_.maxQueued) {
-      queue_.pop_front();
-      ++dropped_;
+    {
+      std::lock_guard lock(queueMu_);
+      for (AuditEntry& e : queue_) batch.push_back(std::move(e));
+      queue_.swap(batch);
+      while (queue_.size() > config_.maxQueued) {
+        queue_.pop_front();
+        ++dropped_;
+      }
     }
+    wake_.notify_one();
   }
 
   void logDropped() {
