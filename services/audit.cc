@@ -194,6 +194,16 @@ class AuditLog::Impl {
     noteStored(1);
   }
 
+  void recordWrite(const AuditEntry& entry) {
+    {
+      std::lock_guard lock(dbMu_);
+      storage::Transaction tx(*db_);
+      insertEntry(*db_, entry);
+      tx.commit();
+    }
+    noteStored(1);
+  }
+
   void recordRead(AuditEntry entry) {
     std::lock_guard lock(queueMu_);
     if (config_.maxQueued == 0) {
@@ -415,6 +425,8 @@ AuditLog::~AuditLog() = default;
 void AuditLog::recordInTransaction(storage::Database& db, const AuditEntry& entry) {
   impl_->recordInTransaction(db, entry);
 }
+
+void AuditLog::recordWrite(const AuditEntry& entry) { impl_->recordWrite(entry); }
 
 void AuditLog::recordRead(AuditEntry entry) { impl_->recordRead(std::move(entry)); }
 

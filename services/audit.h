@@ -8,7 +8,8 @@
 // Writes and reads are recorded differently, as DESIGN.md fixes:
 //   - a write's entry is inserted on the writing connection inside the
 //     write's own transaction (recordInTransaction), so the entry and the
-//     write commit or roll back together;
+//     write commit or roll back together; a write outside the database (a
+//     file) has its entry committed on its own (recordWrite);
 //   - a read's entry is queued (recordRead) and written by a flusher thread
 //     within about flushIntervalMs, so a crash loses at most that window of
 //     read entries.
@@ -129,6 +130,10 @@ class AuditLog {
   // transaction (or savepoint) of the caller's; std::logic_error otherwise.
   // A SqliteError from the insert propagates: the caller's transaction fails.
   void recordInTransaction(storage::Database& db, const AuditEntry& entry);
+  // A write's entry for a change the app database does not hold (a file):
+  // stored now, in a transaction of its own on the log's connection, and
+  // committed before it returns. A SqliteError propagates.
+  void recordWrite(const AuditEntry& entry);
   // A read's entry: queued, stored within about flushIntervalMs.
   void recordRead(AuditEntry entry);
   // Stores every queued entry now (tests, shutdown). On a SqliteError the

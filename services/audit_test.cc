@@ -108,6 +108,18 @@ TEST_F(AuditTest, WriteEntryCommitsOrRollsBackWithItsTransaction) {
   EXPECT_THROW(audit->recordInTransaction(db, entry("no-tx")), std::logic_error);
 }
 
+TEST_F(AuditTest, StandaloneWriteEntryIsStoredBeforeItReturns) {
+  auto audit = makeLog();
+  AuditEntry e = entry("file-write");
+  e.op = "write";
+  e.resource = "files:/menus/today.txt";
+  audit->recordWrite(e);
+  EXPECT_EQ(storedCount(), 1);  // on the test's own connection, with no flush
+  std::vector<AuditEntry> all = audit->query({});
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].resource, "files:/menus/today.txt");
+}
+
 TEST_F(AuditTest, ReadEntriesAreStoredWithinTheFlushInterval) {
   AuditConfig config;
   config.flushIntervalMs = 20;
