@@ -1,5 +1,6 @@
 #include "services/app.h"
 
+#include <filesystem>
 #include <utility>
 
 #include "services/access_resource.h"
@@ -340,6 +341,19 @@ void App::auditAdmin(const CallInfo& call, std::string op, std::string resource,
       lease.db(), adminAuditEntry(call, std::move(op), std::move(resource), std::move(detail), clock_.nowMs()));
   tx.commit();
 }
+
+// --- Files ---
+
+storage::FileStore& App::fileStore() {
+  std::call_once(filesOnce_, [this] {
+    const std::string root = (std::filesystem::path(dbPath_).parent_path() / "files").string();
+    fileStore_ = std::make_unique<storage::FileStore>(root, storage::FileStoreConfig{config_.files.maxFileBytes},
+                                                      random_);
+  });
+  return *fileStore_;
+}
+
+FilesService App::files() { return FilesService(fileStore(), policy(), *audit_, clock_); }
 
 std::optional<std::string> App::userIdByEmail(std::string_view email) {
   AppLease lease = this->lease();

@@ -24,6 +24,7 @@
 #include "services/call_info.h"
 #include "services/client_kind.h"
 #include "services/data.h"
+#include "services/files.h"
 #include "services/login_throttle.h"
 #include "services/policy_bind.h"
 #include "services/policy_eval.h"
@@ -42,6 +43,7 @@ struct AppConfig {
   UsersConfig users;                 // password parameters, session timeout
   LoginThrottleConfig loginThrottle;
   AuditConfig audit;
+  FilesConfig files;                 // the largest file an upload may make
   bool dynamicSchema = false;        // default of the app setting "dynamicSchema" (on under dev)
   bool devMode = false;              // denials name the deciding rule
 };
@@ -172,6 +174,13 @@ class App {
   // The principal's role names (system roles first), as userroles answers.
   std::vector<std::string> rolesOf(const Principal& principal) const { return principal.roleNames(); }
 
+  // --- Files ---
+
+  // The file service over the app's file storage (the folder `files` beside
+  // app.db, made on first use), deciding against the policy in force now.
+  // Throws std::system_error when the folder cannot be made or opened.
+  FilesService files();
+
   // --- Admin (the caller has checked the admin token; every change is audited) ---
 
   Status assignRole(const CallInfo& call, std::string_view userId, std::string_view role);
@@ -189,6 +198,7 @@ class App {
   // A denial's Status: `code`, and in dev mode the deciding rule.
   Status denied(ErrorCode code, const Decision& decision) const;
   std::shared_ptr<const BoundPolicy> loadPolicy();
+  storage::FileStore& fileStore();
 
   const std::string id_;
   const std::string dbPath_;
@@ -205,6 +215,9 @@ class App {
   mutable std::mutex policyMu_;
   std::shared_ptr<const BoundPolicy> policy_;  // GUARDED_BY(policyMu_); never null
   std::optional<std::string> policyText_;      // GUARDED_BY(policyMu_)
+
+  std::once_flag filesOnce_;                       // a failed open is tried again on the next use
+  std::unique_ptr<storage::FileStore> fileStore_;  // set once under filesOnce_
 };
 
 }  // namespace ck::services
