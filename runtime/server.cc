@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "runtime/audit_routes.h"
+#include "runtime/data_routes.h"
 #include "runtime/http/router.h"
 #include "runtime/http/server.h"
 #include "runtime/http/worker_pool.h"
@@ -65,6 +66,8 @@ class Server::Impl {
     addPolicyRoutes(router_, *host_);
     addAdminCodeRoutes(router_, *host_, *invoker_);
     addAdminUserRoutes(router_, *host_);
+    addDataRoutes(router_, *host_);
+    addAppInfoRoute(router_, *host_);
     addAuditRoutes(router_, *host_, [host = host_.get()](std::string_view appId) -> services::AuditLog* {
       services::App* app = host->app(appId);
       return app != nullptr ? &app->audit() : nullptr;
