@@ -133,16 +133,37 @@ Status AppIsolate::Impl::stoppedStatus(Watchdog::Expiry expiry, const char* duri
 }
 
 Status AppIsolate::Impl::runPrelude(v8::Local<v8::Context> context, Run& run) {
-  static const std::vector<std::string> kParams{"host"};
+  static const std::vector<std::string> kParams{"host", "intrinsics"};
+  static const std::vector<std::string> kNoParams{};
   v8::TryCatch tryCatch(isolate_);
   v8::Local<v8::Object> host;
   bool fromCache = false;
   v8::Local<v8::Function> fn;
-  if (templates_->wrap(context, &hostApi_).ToLocal(&host) &&
+  // The host's intrinsic scripts, compiled here and called by the prelude
+  // before it freezes (so what they install is frozen too).
+  std::vector<std::pair<const IntrinsicScript*, bool>> fresh;  // compiled from source: store after the run
+  v8::Local<v8::Array> intrinsics = v8::Array::New(isolate_, static_cast<int>(options_.intrinsics.size()));
+  std::vector<v8::Local<v8::Function>> compiled;
+  bool ok = true;
+  for (const IntrinsicScript& script : options_.intrinsics) {
+    bool cached = false;
+    v8::Local<v8::Function> f;
+    if (!CodeCache::shared().compile(context, script.name, script.source, kNoParams, &cached).ToLocal(&f) ||
+        intrinsics->Set(context, static_cast<uint32_t>(compiled.size()), f).IsNothing()) {
+      ok = false;
+      break;
+    }
+    compiled.push_back(f);
+    fresh.emplace_back(&script, !cached);
+  }
+  if (ok && templates_->wrap(context, &hostApi_).ToLocal(&host) &&
       CodeCache::shared().compile(context, "cloudkeep:prelude.js", kPreludeJs, kParams, &fromCache).ToLocal(&fn)) {
-    v8::Local<v8::Value> args[] = {host};
-    if (!fn->Call(context, v8::Undefined(isolate_), 1, args).IsEmpty()) {
+    v8::Local<v8::Value> args[] = {host, intrinsics};
+    if (!fn->Call(context, v8::Undefined(isolate_), 2, args).IsEmpty()) {
       if (!fromCache) CodeCache::shared().store(kPreludeJs, kParams, fn);
+      for (size_t i = 0; i < fresh.size(); ++i) {
+        if (fresh[i].second) CodeCache::shared().store(fresh[i].first->source, kNoParams, compiled[i]);
+      }
       return Status();
     }
   }

@@ -2,6 +2,8 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "base/log.h"
 #include "base/status.h"
@@ -11,6 +13,17 @@
 #include "sandbox/limits.h"
 
 namespace ck::sandbox {
+
+// JavaScript the host adds to every app context after the prelude has
+// installed `Host` and before it deep-freezes the intrinsics (the SDK): run
+// once per context, as the body of a function with no parameters, in
+// order; whatever it puts on the global object is frozen with the rest.
+// `source` must outlive every isolate built with it (a constant of the
+// binary). A script that throws makes the isolate fail with kInternal.
+struct IntrinsicScript {
+  std::string name;         // in stack traces, e.g. "cloudkeep:sdk.js"
+  std::string_view source;
+};
 
 // Initialises V8 once per process: flags (no WebAssembly, no
 // SharedArrayBuffer, ...) before V8::Initialize, and the platform, whose
@@ -38,6 +51,7 @@ class AppIsolate {
     // Where internal errors of bindings (C++ exceptions, shown to JS only as
     // "internal error, ref <id>") are logged in full. May be null.
     Logger* log = nullptr;
+    std::vector<IntrinsicScript> intrinsics;
   };
 
   // Builds the isolate, the context and the bindings, and runs the bundle's

@@ -26,6 +26,7 @@ Result<std::unique_ptr<Executor>> IsolateExecutorFactory::create(const std::stri
   options.bundle = code.bundle;
   options.limits = code.limits;
   options.log = &log_;
+  options.intrinsics = intrinsics_;
   Result<std::unique_ptr<AppIsolate>> made = AppIsolate::create(options, host_);
   if (!made.ok()) return made.status();
   return std::unique_ptr<Executor>(std::make_unique<IsolateExecutor>(std::move(made).value()));

@@ -2,9 +2,12 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "base/log.h"
 #include "base/status.h"
+#include "sandbox/app_isolate.h"
 #include "sandbox/host_interface.h"
 #include "sandbox/js_workers.h"
 
@@ -19,14 +22,17 @@ namespace ck::sandbox {
 // (create() runs on several workers at once). `host` answers every binding
 // call of every isolate it builds, from their worker threads, and must
 // outlive them. Internal errors of bindings are logged in full to `log`.
+// `intrinsics` run in every context after the prelude (AppIsolate::Options).
 class IsolateExecutorFactory final : public ExecutorFactory {
  public:
-  IsolateExecutorFactory(HostInterface& host, Logger& log) : host_(host), log_(log) {}
+  IsolateExecutorFactory(HostInterface& host, Logger& log, std::vector<IntrinsicScript> intrinsics = {})
+      : host_(host), log_(log), intrinsics_(std::move(intrinsics)) {}
   Result<std::unique_ptr<Executor>> create(const std::string& appId, const AppCode& code) override;
 
  private:
   HostInterface& host_;
   Logger& log_;
+  const std::vector<IntrinsicScript> intrinsics_;
 };
 
 }  // namespace ck::sandbox

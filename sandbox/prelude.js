@@ -5,7 +5,9 @@
 //
 // Compiled as the body of a function (with a code cache, never inside a
 // startup snapshot: V8 10.2 installs some built-ins on each Context::New).
-// Parameters: `host`, the binding object of the Host API (host_api.h).
+// Parameters: `host`, the binding object of the Host API (host_api.h);
+// `intrinsics`, the host's scripts (the SDK) as functions, called in order
+// once `Host` is installed and before the freeze (AppIsolate::Options).
 // Strict mode: no function here can be reached through `fn.caller`.
 'use strict';
 
@@ -60,6 +62,9 @@ tame(Object.prototype, ['constructor', 'toString', 'toLocaleString', 'valueOf', 
                         'isPrototypeOf', 'propertyIsEnumerable']);
 tame(Function.prototype, ['constructor', 'toString']);
 tame(Error.prototype, ['constructor', 'message', 'name', 'toString']);
+
+// ---- The host's intrinsic scripts (the SDK) ---------------------------------------
+for (const setup of intrinsics) setup();
 
 // ---- Deep freeze ------------------------------------------------------------------
 // Everything reachable from the globals and from intrinsics no global names,
