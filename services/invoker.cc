@@ -15,9 +15,16 @@
 #include "sandbox/js_workers.h"
 #include "sandbox/limits.h"
 #include "services/app.h"
+#include "services/app_cache.h"
+#include "services/app_log.h"
 #include "services/host.h"
+#include "services/host_calls.h"
 
 namespace ck::services {
+
+// The text of sdk-js/backendless.js, embedded at build time.
+extern const std::string_view kSdkJs;
+
 namespace {
 
 using nlohmann::json;
@@ -34,94 +41,6 @@ struct CallContext final : sandbox::InvocationContext {
   // ServerCodeUser of as.service; nullopt when the invocation names no service.
   const std::optional<Principal> serverCode;
 };
-
-// Arguments of a data host call.
-Result<std::string> stringArg(const json& args, const char* name, bool required) {
-  if (!args.is_object()) return Status(ErrorCode::kInvalidArgument, "arguments must be an object");
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) {
-    if (required) return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" is required", name));
-    return std::string();
-  }
-  if (!it->is_string()) return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" must be a string", name));
-  return it->get<std::string>();
-}
-
-Result<std::vector<std::string>> stringListArg(const json& args, const char* name) {
-  std::vector<std::string> out;
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return out;
-  if (it->is_string()) {
-    out.push_back(it->get<std::string>());
-    return out;
-  }
-  if (!it->is_array()) return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" must be a list of strings", name));
-  for (const json& item : *it) {
-    if (!item.is_string()) {
-      return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" must be a list of strings", name));
-    }
-    out.push_back(item.get<std::string>());
-  }
-  return out;
-}
-
-Result<int64_t> intArg(const json& args, const char* name, int64_t fallback) {
-  auto it = args.find(name);
-  if (it == args.end() || it->is_null()) return fallback;
-  if (!it->is_number_integer()) return Status(ErrorCode::kInvalidArgument, fmt::format("\"{}\" must be an integer", name));
-  return it->get<int64_t>();
-}
-
-// Runs one data host call through `data` for `principal`.
-Result<json> dataCall(DataService& data, const Principal& principal, const CallInfo& call, std::string_view op,
-                      const json& args) {
-  Result<std::string> table = stringArg(args, "table", true);
-  if (!table.ok()) return table.status();
-  if (op == "data.find") {
-    storage::FindQuery query;
-    Result<std::string> where = stringArg(args, "where", false);
-    Result<std::vector<std::string>> sortBy = stringListArg(args, "sortBy");
-    Result<std::vector<std::string>> props = stringListArg(args, "props");
-    Result<int64_t> pageSize = intArg(args, "pageSize", storage::kDefaultPageSize);
-    Result<int64_t> offset = intArg(args, "offset", 0);
-    for (const Status* s : {&where.status(), &sortBy.status(), &props.status(), &pageSize.status(), &offset.status()}) {
-      if (!s->ok()) return *s;
-    }
-    query.where = *where;
-    query.sortBy = *sortBy;
-    query.props = *props;
-    query.pageSize = *pageSize;
-    query.offset = *offset;
-    return data.find(principal, call, *table, std::move(query));
-  }
-  if (op == "data.count") {
-    Result<std::string> where = stringArg(args, "where", false);
-    if (!where.ok()) return where.status();
-    Result<int64_t> n = data.count(principal, call, *table, *where);
-    if (!n.ok()) return n.status();
-    return json(*n);
-  }
-  if (op == "data.findById" || op == "data.remove") {
-    Result<std::string> id = stringArg(args, "objectId", true);
-    if (!id.ok()) return id.status();
-    if (op == "data.findById") return data.findById(principal, call, *table, *id);
-    Result<int64_t> deleted = data.remove(principal, call, *table, *id);
-    if (!deleted.ok()) return deleted.status();
-    return json{{"deletionTime", *deleted}};
-  }
-  if (op == "data.save") {
-    auto object = args.find("object");
-    if (object == args.end() || !object->is_object()) {
-      return Status(ErrorCode::kInvalidArgument, "\"object\" must be an object");
-    }
-    auto id = object->find("objectId");
-    if (id != object->end() && id->is_string() && !id->get_ref<const std::string&>().empty()) {
-      return data.update(principal, call, *table, id->get<std::string>(), *object);
-    }
-    return data.create(principal, call, *table, *object);
-  }
-  return Status(ErrorCode::kNotImplemented, fmt::format("Unknown host operation: {}", op));
-}
 
 // A bundle's version: FNV-1a over its files and entries, so the same code
 // deployed twice has the same version (and may share code caches).
@@ -158,7 +77,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
       : log_(log),
         host_(host),
         capability_(capability),
-        factory_(*this, log),
+        factory_(*this, log, {sandbox::IntrinsicScript{"cloudkeep:sdk.js", kSdkJs}}),
         workers_({.workers = config.workers,
                   .appQueueLimit = config.appQueueLimit,
                   .appConcurrency = config.appConcurrency},
@@ -223,6 +142,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     if (!as.service.empty()) {
       serverCode = Principal::serverCode(capability_, as.service, as.caller ? &*as.caller : nullptr);
     }
+    std::string token = as.callerToken;  // for the app log's redaction
     request.context = std::make_shared<CallContext>(appId, request.id, std::move(as), std::move(serverCode));
     {
       std::lock_guard lock(mu_);
@@ -233,8 +153,8 @@ class Invoker::Impl final : public sandbox::HostInterface {
     }
     std::string id = request.id;
     workers_.submit(appId, std::move(request),
-                    [this, appId, function, id, done = std::move(done)](sandbox::InvocationResult r) {
-                      report(appId, function, id, r);
+                    [this, appId, function, id, token, done = std::move(done)](sandbox::InvocationResult r) {
+                      report(appId, function, id, r, token);
                       if (r.status.ok()) {
                         done(std::move(r.value));
                       } else {
@@ -250,38 +170,49 @@ class Invoker::Impl final : public sandbox::HostInterface {
     return {l.queued, l.running};
   }
 
-  // sandbox::HostInterface, on a JS worker thread while an invocation runs.
+  // sandbox::HostInterface, on a JS worker thread while an invocation runs:
+  // finds the app and its state, then host_calls.h answers.
   Result<json> call(sandbox::InvocationContext& invocation, std::string_view op, const json& args) override {
     if (op == "echo") return args;
-    if (op.substr(0, 5) == "data." && host_ != nullptr) {
-      // Only this class makes CallContexts, so the cast is sound.
-      auto& ctx = static_cast<CallContext&>(invocation);
-      App* app = host_->app(ctx.appId);
-      if (app == nullptr) return Status::error(ErrorCode::kAppNotFound);
-      AppLease lease = app->lease();
-      const Principal* principal = effectivePrincipal(ctx, lease.policy());
-      if (principal == nullptr) {
-        return Status(ErrorCode::kInvalidArgument, "Data calls need an invocation that runs as a service");
-      }
-      CallInfo call{Channel::kService, ctx.requestId, "", ctx.as.service, ctx.as.method, ctx.as.devMode};
-      DataService data = lease.data();
-      return dataCall(data, *principal, call, op, args);
+    if (host_ == nullptr) return Status(ErrorCode::kNotImplemented, fmt::format("Unknown host operation: {}", shortOp(op)));
+    // Only this class makes CallContexts, so the cast is sound.
+    auto& ctx = static_cast<CallContext&>(invocation);
+    App* app = host_->app(ctx.appId);
+    if (app == nullptr) return Status::error(ErrorCode::kAppNotFound);
+    AppState& state = stateOf(ctx.appId);
+    HostCallContext hc;
+    hc.requestId = ctx.requestId;
+    hc.service = ctx.as.service;
+    hc.method = ctx.as.method;
+    hc.devMode = ctx.as.devMode;
+    hc.caller = ctx.as.caller ? &*ctx.as.caller : nullptr;
+    hc.serverCode = ctx.serverCode ? &*ctx.serverCode : nullptr;
+    hc.callerToken = ctx.as.callerToken;
+    Result<json> r = hostCall(*app, state.cache, state.log.get(), hc, op, args);
+    if (!r.ok() && r.status().code() == ErrorCode::kNotImplemented) {
+      return Status(ErrorCode::kNotImplemented, fmt::format("Unknown host operation: {}", shortOp(op)));
     }
-    return Status(ErrorCode::kNotImplemented, fmt::format("Unknown host operation: {}", shortOp(op)));
+    return r;
   }
 
  private:
   static constexpr sandbox::Limits kDefaultLimits{};
 
-  // ServerCodeUser of the service, or its caller when the service runs as
-  // the caller ("runAs": "caller" and a caller to run as); null when the
-  // invocation names no service.
-  static const Principal* effectivePrincipal(const CallContext& ctx, const BoundPolicy& policy) {
-    if (!ctx.serverCode) return nullptr;
-    const auto& services = policy.policy().services;
-    auto it = services.find(ctx.as.service);
-    if (it != services.end() && it->second.runAs == RunAs::kCaller && ctx.as.caller) return &*ctx.as.caller;
-    return &*ctx.serverCode;
+  // What the host keeps per app for its code: the cache and the log.
+  struct AppState {
+    AppCache cache;
+    std::unique_ptr<AppLog> log;  // null without a Host
+  };
+
+  AppState& stateOf(const std::string& appId) {
+    std::lock_guard lock(mu_);
+    std::unique_ptr<AppState>& state = states_[appId];
+    if (!state) {
+      state = std::make_unique<AppState>();
+      App* app = host_ != nullptr ? host_->app(appId) : nullptr;
+      if (app != nullptr) state->log = std::make_unique<AppLog>(appLogDir(host_->dataDir(), appId), app->clock());
+    }
+    return *state;
   }
 
   // Fills what `limits` leaves open with the defaults; wall time defaults to
@@ -298,8 +229,24 @@ class Invoker::Impl final : public sandbox::HostInterface {
   }
 
   // The app's log: what a client is not shown (the JS stack, what was cut).
+  // The app's own log gets the same, with the caller's token redacted.
   void report(const std::string& appId, const std::string& function, const std::string& id,
-              const sandbox::InvocationResult& r) {
+              const sandbox::InvocationResult& r, const std::string& token) {
+    const ErrorCode code = r.status.code();
+    AppLog* log = host_ == nullptr || code == ErrorCode::kAppBusy || code == ErrorCode::kAppNotFound ||
+                          code == ErrorCode::kShuttingDown
+                      ? nullptr
+                      : stateOf(appId).log.get();
+    if (log != nullptr) {
+      for (const std::string& rejection : r.unhandledRejections) {
+        log->write("warn", "invocation", id, "Unhandled promise rejection in " + function + ": " + rejection, token);
+      }
+      if (!r.status.ok()) {
+        std::string text = function + " failed: " + r.status.message();
+        if (!r.detail.empty()) text += "\n" + r.detail;
+        log->write("error", "invocation", id, std::move(text), token);
+      }
+    }
     for (const std::string& rejection : r.unhandledRejections) {
       log_.warn("unhandled promise rejection", {{"app", appId}, {"function", function}, {"id", id},
                                                 {"detail", rejection}});
@@ -331,6 +278,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
   std::atomic<uint64_t> lastId_{0};
   std::mutex mu_;
   std::map<std::string, sandbox::Limits> limits_;  // GUARDED_BY(mu_): per app, for its invocations
+  std::map<std::string, std::unique_ptr<AppState>> states_;  // GUARDED_BY(mu_); entries never removed while running
   sandbox::IsolateExecutorFactory factory_;  // before workers_: outlives them
   sandbox::JsWorkers workers_;
 };

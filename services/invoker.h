@@ -39,14 +39,12 @@ struct CodeLimits {
 // The JavaScript lane as the rest of the host sees it: owns the JS workers
 // (sandbox::JsWorkers) running each app's code in V8 isolates, and answers
 // the code's host calls (sandbox::HostInterface): `echo` (returns its
-// arguments, for tests) and the data operations, answered through the app's
-// DataService for the invocation's effective principal (see InvokeAs):
-//   data.find     {table, where?, sortBy?, pageSize?, offset?, props?}
-//   data.findById {table, objectId}
-//   data.count    {table, where?}
-//   data.save     {table, object}  (update when object.objectId is set)
-//   data.remove   {table, objectId}
-// Any other operation is kNotImplemented.
+// arguments, for tests) and the SDK's data, files, users, cache and log
+// operations (services/host_calls.h), for the invocation's principals (see
+// InvokeAs). Every app context gets the SDK (sdk-js/backendless.js) after
+// the sandbox prelude, frozen with the intrinsics. Each app has a bounded
+// cache (app_cache.h) and a log (app_log.h, under <data>/apps/<id>/logs/)
+// holding its code's output and its failed invocations.
 //
 // Owned by the server core. Thread-safe. invoke() never blocks: it may be
 // called on the loop thread. Expected failures come back as a Status through
@@ -65,6 +63,7 @@ struct InvokeAs {
   std::string method;
   std::optional<Principal> caller;  // REQUIRES: a client principal when set
   bool devMode = false;
+  std::string callerToken;  // the caller's user-token, if any: redacted from the app log
 };
 
 class Invoker {
