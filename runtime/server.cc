@@ -14,6 +14,7 @@
 #include "runtime/http/router.h"
 #include "runtime/http/server.h"
 #include "runtime/http/worker_pool.h"
+#include "runtime/log_routes.h"
 #include "runtime/policy_routes.h"
 #include "runtime/routes.h"
 #include "runtime/user_routes.h"
@@ -68,6 +69,7 @@ class Server::Impl {
     addAdminUserRoutes(router_, *host_);
     addDataRoutes(router_, *host_);
     addAppInfoRoute(router_, *host_);
+    addLogRoutes(router_, *host_);
     addAuditRoutes(router_, *host_, [host = host_.get()](std::string_view appId) -> services::AuditLog* {
       services::App* app = host->app(appId);
       return app != nullptr ? &app->audit() : nullptr;

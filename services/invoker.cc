@@ -249,7 +249,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     }
     for (const std::string& rejection : r.unhandledRejections) {
       log_.warn("unhandled promise rejection", {{"app", appId}, {"function", function}, {"id", id},
-                                                {"detail", rejection}});
+                                                {"detail", redact(rejection, token)}});
     }
     if (r.status.ok()) {
       log_.debug("invocation done", {{"app", appId}, {"function", function}, {"id", id}, {"cpuMs", r.cpuMs},
@@ -263,12 +263,12 @@ class Invoker::Impl final : public sandbox::HostInterface {
         return;  // refused before running; the caller's answer says it all
       case ErrorCode::kInternal:
         log_.error("invocation failed", {{"app", appId}, {"function", function}, {"id", id},
-                                         {"code", errorInfo(r.status.code()).name}, {"detail", r.detail}});
+                                         {"code", errorInfo(r.status.code()).name}, {"detail", redact(r.detail, token)}});
         return;
       default:
         log_.info("invocation failed", {{"app", appId}, {"function", function}, {"id", id},
                                         {"code", errorInfo(r.status.code()).name}, {"message", r.status.message()},
-                                        {"detail", r.detail}, {"cpuMs", r.cpuMs}, {"wallMs", r.wallMs}});
+                                        {"detail", redact(r.detail, token)}, {"cpuMs", r.cpuMs}, {"wallMs", r.wallMs}});
     }
   }
 

@@ -10,6 +10,7 @@
 
 #include "runtime/config.h"
 #include "tools/audit_command.h"
+#include "tools/logs_command.h"
 #include "tools/commands.h"
 
 namespace {
@@ -123,6 +124,10 @@ int main(int argc, char** argv) {
   auto* auditCmd = ck::tools::addAuditCommand(app, audit);
   addDataFlag(auditCmd, flags);
 
+  ck::tools::LogsOptions logs;
+  auto* logsCmd = ck::tools::addLogsCommand(app, logs);
+  addDataFlag(logsCmd, flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -154,6 +159,7 @@ int main(int argc, char** argv) {
     if (*create) return ck::tools::runAppCreate(config.dataDir, appName, json);
     if (*list) return ck::tools::runAppList(config.dataDir, json);
     if (*auditCmd) return ck::tools::runAudit(config.dataDir, audit);
+    if (*logsCmd) return ck::tools::runLogs(config.dataDir, logs);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cloudkeep: %s\n", e.what());
     return ck::tools::kExitFailure;
