@@ -99,6 +99,7 @@ exports.cache = async () => {
   return out;
 };
 exports.cacheGet = (key) => B.Cache.get(key);
+exports.cachePut = (key, value) => B.Cache.put(key, value);
 
 exports.logs = (token) => {
   console.log('token is', token, { nested: token });
@@ -331,6 +332,20 @@ TEST_F(SdkTest, CacheRoundTripsAndExpires) {
   EXPECT_FALSE(invoke("OpenService", "cacheGet", {"p"}).is_null());
   clock_.advanceMs(7'200'001);
   EXPECT_TRUE(invoke("OpenService", "cacheGet", {"p"}).is_null());
+}
+
+TEST_F(SdkTest, CacheIsPerApp) {
+  ASSERT_TRUE(invoker_->setAppCode(otherId_, {{"main.js", kCode}}, {"main.js"}).ok());
+  invoke("OpenService", "cachePut", {"shared", "from sdk"});
+  auto promise = std::make_shared<std::promise<Result<json>>>();
+  auto future = promise->get_future();
+  invoker_->invoke(otherId_, "cacheGet", {"shared"}, [promise](Result<json> r) { promise->set_value(std::move(r)); },
+                   "other", InvokeAs{"OpenService", "cacheGet", std::nullopt, false});
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  Result<json> r = future.get();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->is_null()) << r->dump();
+  EXPECT_EQ(invoke("OpenService", "cacheGet", {"shared"}), "from sdk");
 }
 
 TEST_F(SdkTest, AppLogHasTheInvocationIdAndNeverTheCallersToken) {
