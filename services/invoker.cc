@@ -142,6 +142,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     if (!as.service.empty()) {
       serverCode = Principal::serverCode(capability_, as.service, as.caller ? &*as.caller : nullptr);
     }
+    const std::optional<uint64_t> cpuOverride = as.cpuMs;
     std::string token = as.callerToken;  // for the app log's redaction
     request.context = std::make_shared<CallContext>(appId, request.id, std::move(as), std::move(serverCode));
     {
@@ -150,6 +151,10 @@ class Invoker::Impl final : public sandbox::HostInterface {
       const sandbox::Limits& limits = it == limits_.end() ? kDefaultLimits : it->second;
       request.cpuMs = limits.cpuMs;
       request.wallMs = limits.wallMs;
+    }
+    if (cpuOverride) {
+      request.cpuMs = *cpuOverride;
+      request.wallMs = std::min<uint64_t>(2 * request.cpuMs, 60'000);
     }
     std::string id = request.id;
     workers_.submit(appId, std::move(request),

@@ -63,6 +63,9 @@ struct InvokeAs {
   std::string method;
   std::optional<Principal> caller;  // REQUIRES: a client principal when set
   bool devMode = false;
+  // This invocation's CPU limit instead of the app's (a method's
+  // @executionTimeoutInSeconds); its wall limit is then twice that, at most 60 s.
+  std::optional<uint64_t> cpuMs;
   std::string callerToken;  // the caller's user-token, if any: redacted from the app log
 };
 
