@@ -32,6 +32,9 @@
   X(kFileAlreadyExists, 6003, 409, "File already exists")                               \
   X(kFilePathProhibited, 6006, 400, "Path contains prohibited symbols")                 \
   X(kFileTargetExists, 6018, 409, "Unable to modify file/folder: file/folder already exists") \
+  X(kServiceNotFound, 14001, 404, "Service not found")                                  \
+  X(kServiceMethodNotFound, 14002, 404, "Service method not found")                      \
+  X(kNoPermissionInvoke, 14008, 403, "Access denied")                                   \
   X(kCodeTimeout, 15000, 504, "Cloud Code execution time exceeded")                    \
   X(kBadRequest, 100400, 400, "Malformed request")                                     \
   X(kUnauthorized, 100401, 401, "Missing or invalid credentials")                      \

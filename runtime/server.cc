@@ -11,13 +11,16 @@
 
 #include "runtime/audit_routes.h"
 #include "runtime/data_routes.h"
+#include "runtime/deploy_routes.h"
 #include "runtime/http/router.h"
 #include "runtime/http/server.h"
 #include "runtime/http/worker_pool.h"
 #include "runtime/log_routes.h"
 #include "runtime/policy_routes.h"
 #include "runtime/routes.h"
+#include "runtime/service_routes.h"
 #include "runtime/user_routes.h"
+#include "services/deployer.h"
 #include "services/host.h"
 #include "services/invoker.h"
 
@@ -62,6 +65,10 @@ class Server::Impl {
 
     invoker_ = std::make_unique<services::Invoker>(
         services::InvokerConfig{.workers = config_.jsWorkers}, log_, host_.get());
+    // Each app's active version back in the JS lane (code lives in memory).
+    deployer_ = std::make_unique<services::Deployer>(*host_, *invoker_, log_);
+    deployer_->restoreAll();
+    addDeployRoutes(router_, *host_, *deployer_);
     addHealthRoutes(router_);
     addAdminRoutes(router_, *host_);
     addPolicyRoutes(router_, *host_);
@@ -84,6 +91,7 @@ class Server::Impl {
     // never hold a direct-lane worker; their routes need it, hence here.
     loginPool_ = std::make_unique<http::WorkerPool>(&loop_, config_.loginWorkers);
     addUserRoutes(router_, *host_, *loginPool_, log_);
+    addServiceRoutes(router_, *host_, *invoker_, *deployer_, *pool_, log_);
     http_ = std::make_unique<http::HttpServer>(&loop_, httpConfig, router_, *pool_, log_, clock_);
     uv_async_init(&loop_, &stopAsync_, [](uv_async_t* handle) {
       static_cast<Impl*>(handle->data)->onStopRequested();
@@ -127,6 +135,7 @@ class Server::Impl {
   }
   services::Host& host() { return *host_; }
   services::Invoker& invoker() { return *invoker_; }
+  services::Deployer& deployer() { return *deployer_; }
 
  private:
   // On the loop thread: shut the HTTP server down, then the pools, then our own handle.
@@ -155,6 +164,7 @@ class Server::Impl {
   Random& random_;
   std::unique_ptr<services::Host> host_;
   std::unique_ptr<services::Invoker> invoker_;  // routes hold references to it
+  std::unique_ptr<services::Deployer> deployer_;  // uses host_ and invoker_; routes hold references to it
   http::Router router_;
   uv_loop_t loop_{};
   bool loopInitialised_ = false;
@@ -176,5 +186,6 @@ int Server::port() const { return impl_->port(); }
 std::string Server::url() const { return impl_->url(); }
 services::Host& Server::host() { return impl_->host(); }
 services::Invoker& Server::invoker() { return impl_->invoker(); }
+services::Deployer& Server::deployer() { return impl_->deployer(); }
 
 }  // namespace ck::runtime

@@ -10,6 +10,7 @@
 #include "runtime/config.h"
 
 namespace ck::services {
+class Deployer;
 class Host;
 class Invoker;
 }
@@ -44,6 +45,7 @@ class Server {
   std::string url() const;  // "http://127.0.0.1:PORT"
   services::Host& host();
   services::Invoker& invoker();
+  services::Deployer& deployer();
 
  private:
   class Impl;

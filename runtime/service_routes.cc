@@ -1,0 +1,271 @@
+#include "runtime/service_routes.h"
+
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <nlohmann/json.hpp>
+
+#include "runtime/client_request.h"
+#include "runtime/http/worker_pool.h"
+#include "services/app.h"
+#include "services/deployer.h"
+#include "services/host.h"
+#include "services/invoker.h"
+#include "services/policy_eval.h"
+
+namespace ck::runtime {
+namespace {
+
+using nlohmann::json;
+
+// Arguments are parsed on a direct-lane worker and travel to the JS lane.
+constexpr size_t kMaxServiceBodyBytes = 10 * 1024 * 1024;
+
+std::vector<std::string> segmentsOf(std::string_view path) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t end = path.find('/', pos);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > pos) out.emplace_back(path.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
+
+// A query-string value converted by the @param type.
+json fromQuery(const std::string& type, const std::string& text) {
+  if (type == "number" || type == "Number" || type == "int" || type == "integer") {
+    char* end = nullptr;
+    double d = std::strtod(text.c_str(), &end);
+    if (end != nullptr && *end == '\0' && !text.empty()) {
+      if (d == static_cast<double>(static_cast<int64_t>(d)) && text.find_first_of(".eE") == std::string::npos) {
+        return static_cast<int64_t>(d);
+      }
+      return d;
+    }
+    return text;
+  }
+  if (type == "boolean" || type == "Boolean" || type == "bool") {
+    if (text == "true") return true;
+    if (text == "false") return false;
+    return text;
+  }
+  if (type == "string" || type == "String" || type.empty()) return text;
+  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return parsed.is_discarded() ? json(text) : parsed;
+}
+
+// The positional arguments of one call, by DESIGN.md's rules.
+Result<json> argumentsOf(const http::Request& req, const services::ServiceMethod& method) {
+  const auto& params = method.params;
+  json args = json::array();
+  if (req.method == "GET") {
+    for (const services::ParamDoc& p : params) {
+      auto v = req.queryParam(p.name);
+      args.push_back(v ? fromQuery(p.type, std::string(*v)) : json(nullptr));
+    }
+    return args;
+  }
+  if (params.empty()) return args;
+  if (params.size() == 1) {
+    if (req.body.empty()) {
+      args.push_back(nullptr);
+    } else {
+      json v = json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+      args.push_back(v.is_discarded() ? json(req.body) : std::move(v));  // raw text: a bare string
+    }
+    return args;
+  }
+  json body = req.body.empty() ? json::object() : json::parse(req.body, nullptr, /*allow_exceptions=*/false);
+  if (body.is_discarded() || !body.is_object()) {
+    return Status(ErrorCode::kBadRequest,
+                  fmt::format("{} takes {} arguments: the body must be a JSON object keyed by their names",
+                              method.name, params.size()));
+  }
+  for (const services::ParamDoc& p : params) {
+    auto it = body.find(p.name);
+    args.push_back(it == body.end() ? json(nullptr) : *it);
+  }
+  return args;
+}
+
+json pairsObject(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  json out = json::object();
+  for (const auto& [k, v] : pairs) {
+    if (!out.contains(k)) out[k] = v;
+  }
+  return out;
+}
+
+// The answer to a settled __dispatch.
+http::Response dispatchAnswer(Result<json> result, const std::string& requestId) {
+  if (!result.ok()) {
+    const Status& st = result.status();
+    switch (st.code()) {
+      case ErrorCode::kScriptError:
+      case ErrorCode::kNeverSettles:
+      case ErrorCode::kNoSuchFunction:
+      case ErrorCode::kBundleError:
+      case ErrorCode::kInternal:
+        // The details are in the log under the request id.
+        return http::Response::error(st.code(), fmt::format("{}, ref {}", errorInfo(st.code()).defaultMessage,
+                                                            requestId));
+      default:
+        return http::Response::error(st);
+    }
+  }
+  const json& out = *result;
+  if (out.is_object() && out.contains("error") && out["error"].is_object()) {
+    const json& e = out["error"];
+    int status = 400;
+    if (e.contains("httpStatus") && e["httpStatus"].is_number_integer()) {
+      int s = e["httpStatus"].get<int>();
+      if (s >= 400 && s <= 599) status = s;
+    }
+    json code = e.contains("code") && (e["code"].is_number() || e["code"].is_string()) ? e["code"] : json(0);
+    json message = e.contains("message") && e["message"].is_string() ? e["message"] : json("");
+    return http::Response::json(status, {{"code", code}, {"message", message}});
+  }
+  int status = 200;
+  json value = nullptr;
+  if (out.is_object()) {
+    if (out.contains("value")) value = out["value"];
+    if (out.contains("statusCode") && out["statusCode"].is_number_integer()) {
+      int s = out["statusCode"].get<int>();
+      if (s >= 100 && s <= 599) status = s;
+    }
+  }
+  http::Response response = http::Response::json(status, value);
+  if (out.is_object() && out.contains("headers") && out["headers"].is_object()) {
+    for (const auto& [name, v] : out["headers"].items()) {
+      if (!v.is_string() && !v.is_number()) continue;
+      std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+      // Nothing that could split the header block or override framing.
+      if (name.empty() || name.find_first_of("\r\n:") != std::string::npos || text.find_first_of("\r\n") != std::string::npos) {
+        continue;
+      }
+      std::string lower = name;
+      for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (lower == "content-length" || lower == "transfer-encoding" || lower == "connection") continue;
+      if (lower == "content-type") {
+        for (auto& [hn, hv] : response.headers) {
+          if (hn == "Content-Type") hv = text;
+        }
+        continue;
+      }
+      response.header(name, text);
+    }
+  }
+  return response;
+}
+
+// Runs on a direct-lane worker: resolves, checks, and queues the invocation.
+// Answers through `responder` now (refused) or from the JS lane.
+void startInvocation(services::Host& host, services::Invoker& invoker, services::Deployer& deployer,
+                     const http::Request& req, std::shared_ptr<http::Responder> responder) {
+  Result<ClientRequest> client = resolveClient(host, req);
+  if (!client.ok()) return responder->send(http::Response::error(client.status()));
+  std::vector<std::string> rest = segmentsOf(req.pathParam("rest"));
+  if (rest.empty()) return responder->send(http::Response::error(ErrorCode::kServiceNotFound));
+  const std::string serviceName = rest.front();
+  rest.erase(rest.begin());
+  std::shared_ptr<const services::ActiveVersion> active = deployer.active(client->app->id());
+  if (!active || active->catalog.service(serviceName) == nullptr) {
+    return responder->send(http::Response::error(ErrorCode::kServiceNotFound,
+                                                 fmt::format("Service {} not found", serviceName)));
+  }
+  std::optional<services::ServiceTarget> target = active->catalog.match(serviceName, req.method, rest);
+  if (!target) {
+    return responder->send(http::Response::error(
+        ErrorCode::kServiceMethodNotFound, fmt::format("No method of {} answers {} /{}", serviceName, req.method,
+                                                       fmt::join(rest, "/"))));
+  }
+  const services::ServiceMethod& method = *target->method;
+  Result<services::ResourceRef> resource = services::ResourceRef::service(serviceName, method.name);
+  if (!resource.ok()) return responder->send(http::Response::error(resource.status()));
+  std::shared_ptr<const services::BoundPolicy> policy = client->app->policy();
+  services::Decision decision =
+      services::evaluate(*policy, client->principal, services::Op::kServiceInvoke, *resource);
+  if (!decision.allow) {
+    std::string message = fmt::format("Access denied: no permission to invoke {}.{}", serviceName, method.name);
+    if (client->call.devMode) message += fmt::format(" (decided by {})", decision.text);
+    return responder->send(http::Response::error(ErrorCode::kNoPermissionInvoke, message));
+  }
+  Result<json> args = argumentsOf(req, method);
+  if (!args.ok()) return responder->send(http::Response::error(args.status()));
+
+  json paramTypes = json::array();
+  for (const services::ParamDoc& p : method.params) paramTypes.push_back(p.type.empty() ? json(nullptr) : json(p.type));
+  json headers = json::object();
+  for (const auto& [name, value] : req.headers) {
+    if (!headers.contains(name)) headers[name] = value;
+  }
+  json pathParams = pairsObject(target->pathParams);
+  json queryParams = pairsObject(req.query);
+  const services::Principal& caller = client->principal;
+  Result<std::optional<std::string>> token = userTokenHeader(req);
+  json context = {
+      {"appId", client->app->id()},
+      {"userId", caller.user() ? json(caller.user()->id) : json(nullptr)},
+      {"userToken", token.ok() && *token && caller.signedIn() ? json(**token) : json(nullptr)},
+      {"userRoles", caller.roleNames()},
+      {"deviceType", std::string(services::clientKindName(client->key))},
+      {"httpPath", "/services/" + req.pathParam("rest")},
+      {"httpHeaders", headers},
+      {"httpQueryParams", queryParams},
+      {"httpPathParams", pathParams},
+  };
+  json request = {{"service", serviceName},
+                  {"method", method.name},
+                  {"args", std::move(*args)},
+                  {"paramTypes", std::move(paramTypes)},
+                  {"config", json::object()},
+                  {"context", std::move(context)},
+                  {"pathParams", pathParams},
+                  {"queryParams", queryParams}};
+  services::InvokeAs as;
+  as.service = serviceName;
+  as.method = method.name;
+  as.caller = caller;
+  as.devMode = client->call.devMode;
+  if (token.ok() && *token && caller.signedIn()) as.callerToken = **token;  // redacted from the app log
+  std::optional<uint64_t> seconds = method.timeoutSeconds ? method.timeoutSeconds : target->service->timeoutSeconds;
+  if (seconds) as.cpuMs = *seconds * 1000;
+  std::string requestId = req.requestId;
+  invoker.invoke(
+      client->app->id(), "__dispatch", json::array({std::move(request)}),
+      [responder, requestId](Result<json> result) { responder->send(dispatchAnswer(std::move(result), requestId)); },
+      requestId, std::move(as));
+}
+
+}  // namespace
+
+void addServiceRoutes(http::Router& router, services::Host& host, services::Invoker& invoker,
+                      services::Deployer& deployer, http::WorkerPool& pool, Logger& log) {
+  router.addAsync(
+      "*", "/{appId}/{apiKey}/services/{rest*}",
+      [&host, &invoker, &deployer, &pool, &log](http::Request& req, http::Responder responder) {
+        // WorkerPool takes copyable functions: share the request copy and the one-shot.
+        auto request = std::make_shared<http::Request>(req);
+        auto answerTo = std::make_shared<http::Responder>(std::move(responder));
+        pool.post(
+            [&host, &invoker, &deployer, &log, request, answerTo] {
+              try {
+                startInvocation(host, invoker, deployer, *request, answerTo);
+              } catch (const std::exception& e) {
+                log.error("service route threw", {{"id", request->requestId}, {"error", e.what()}});
+                answerTo->send(http::Response::error(ErrorCode::kInternal, "Internal error, ref " + request->requestId));
+              }
+            },
+            nullptr);
+      },
+      {.maxBodyBytes = kMaxServiceBodyBytes});
+}
+
+}  // namespace ck::runtime
