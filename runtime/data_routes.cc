@@ -385,12 +385,49 @@ http::Response findByQuery(http::Request& req, ClientRequest& client) {
   return find(client, tableOf(req), findQuery(QueryFields(req), /*queryString=*/true));
 }
 
+// `user` (a record without its password) cut to the selection as the data
+// service would: props (none or "*": every property) and excludeProps,
+// ___class kept; `password` is a column, never returned; a name the table
+// does not have is 1006.
+Result<json> selectProperties(json user, const storage::FindByIdQuery& query) {
+  Strings unknown;
+  for (const Strings* names : {&query.props, &query.excludeProps}) {
+    for (const std::string& name : *names) {
+      if (name != "*" && name != "password" && !user.contains(name)) unknown.push_back(name);
+    }
+  }
+  if (!unknown.empty()) {
+    std::string m = "Table Users has no properties ";
+    for (size_t i = 0; i < unknown.size() && i < 20; ++i) m += (i > 0 ? ", " : "") + unknown[i];
+    return Status(ErrorCode::kInvalidProperties, std::move(m));
+  }
+  const Strings& props = query.props;
+  if (!props.empty() && std::find(props.begin(), props.end(), "*") == props.end()) {
+    json kept = json::object();
+    for (auto& [key, value] : user.items()) {
+      if (key == "___class" || std::find(props.begin(), props.end(), key) != props.end()) kept[key] = value;
+    }
+    user = std::move(kept);
+  }
+  for (const std::string& name : query.excludeProps) user.erase(name);
+  return user;
+}
+
 http::Response findById(http::Request& req, ClientRequest& client) {
   Result<storage::FindByIdQuery> query = findByIdQuery(QueryFields(req));
   if (!query.ok()) return http::Response::error(query.status());
+  const std::string& id = req.pathParam("id");
+  // A signed-in user may always read their own record (DESIGN.md
+  // "Permissions"), as GET users/<id> lets them; the SDK reloads the current
+  // user (getCurrentUser(true)) through this route. Anyone else's record
+  // follows the rules on data:Users, below.
+  if (tableOf(req) == services::Users::kTable && client.principal.user() && client.principal.user()->id == id) {
+    Result<json> user = client.app->getUser(client.principal, client.call, id);
+    if (!user.ok()) return http::Response::error(user.status());
+    return answer(selectProperties(std::move(user).value(), *query));
+  }
   services::AppLease lease = client.app->lease();
-  return answer(
-      lease.data().findById(client.principal, client.call, tableOf(req), req.pathParam("id"), std::move(*query)));
+  return answer(lease.data().findById(client.principal, client.call, tableOf(req), id, std::move(*query)));
 }
 
 // The where clause of a count: distinct is accepted (rows are distinct by

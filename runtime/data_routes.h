@@ -35,7 +35,9 @@ inline constexpr size_t kMaxDataBodyBytes = 1024 * 1024;
 //                           pageSize=, offset=, sortBy=, props=, property=
 //                           (repeatable), excludeProps=, distinct=
 //   GET    /{T}/{id}        one object; props=/property=/excludeProps= select
-//                           columns -> the object, or 1000
+//                           columns -> the object, or 1000. GET /Users/{id} of
+//                           the signed-in user's own id is always allowed
+//                           (App::getUser; the SDK's getCurrentUser(true))
 //   POST   /{T}/count       {"where"} -> a number; GET /{T}/count?where= too
 //   PUT    /{T}, POST /{T}  save: the body is the object; with a string
 //                           "objectId" it updates that object (1000 when there

@@ -664,6 +664,34 @@ TEST_F(DataHttpTest, PasswordsNeverLeaveThroughDataUsers) {
             100600);
 }
 
+TEST_F(DataHttpTest, ASignedInUserReadsTheirOwnRecordThroughDataUsers) {
+  TestApp app = createApp();  // no policy: nothing is granted on data:Users
+  auto [annId, ann] = signUp(app, "ann@example.com");
+  auto [bobId, bob] = signUp(app, "bob@example.com");
+
+  // The SDK's getCurrentUser(true) reloads the user this way.
+  HttpResult own = client("GET", app.data("Users/" + annId), "", ann);
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(parse(own)["email"], "ann@example.com");
+  EXPECT_EQ(parse(own)["objectId"], annId);
+  EXPECT_EQ(own.body.find("password"), std::string::npos) << own.body;
+  EXPECT_EQ(parse(client("GET", app.data("Users/" + annId + "?property=email"), "", ann)),
+            json({{"email", "ann@example.com"}, {"___class", "Users"}}));
+  json without = parse(client("GET", app.data("Users/" + annId + "?excludeProps=email,created"), "", ann));
+  EXPECT_FALSE(without.contains("email"));
+  EXPECT_FALSE(without.contains("created"));
+  EXPECT_EQ(without["objectId"], annId);
+  EXPECT_EQ(codeOf(client("GET", app.data("Users/" + annId + "?property=nope"), "", ann)), 1006);
+  // The password is a column, but never returned.
+  EXPECT_EQ(parse(client("GET", app.data("Users/" + annId + "?property=password"), "", ann)),
+            json({{"___class", "Users"}}));
+
+  // Anyone else's record follows the rules: none here.
+  EXPECT_EQ(codeOf(client("GET", app.data("Users/" + bobId), "", ann)), 1013);
+  EXPECT_EQ(codeOf(client("GET", app.data("Users/" + annId))), 1013);
+  EXPECT_EQ(codeOf(client("POST", app.data("Users/find"), json::object(), ann)), 1013);
+}
+
 // --- App info ---
 
 TEST_F(DataHttpTest, InfoAnswersWhatTheSdkReadsOnInitApp) {
