@@ -12,6 +12,7 @@
 #include "tools/audit_command.h"
 #include "tools/logs_command.h"
 #include "tools/commands.h"
+#include "tools/deploy_commands.h"
 
 namespace {
 
@@ -128,6 +129,16 @@ int main(int argc, char** argv) {
   auto* logsCmd = ck::tools::addLogsCommand(app, logs);
   addDataFlag(logsCmd, flags);
 
+  ck::tools::DeployOptions deploy;
+  auto* deployCmd = app.add_subcommand("deploy", "Deploy APP_DIR's services and cloudkeep.json as a new version");
+  deployCmd->add_option("APP_DIR", deploy.appDir, "The app folder (holds cloudkeep.json and services/)")->required();
+  auto* rollbackCmd = app.add_subcommand("rollback", "Make the version before the active one active again");
+  for (auto* cmd : {deployCmd, rollbackCmd}) {
+    cmd->add_option("--app", deploy.appId, "The app's id (default: the appId in <data>/dev.json)");
+    cmd->add_flag("--json", deploy.json, "Print the server's answer as JSON");
+    addDataFlag(cmd, flags);
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -159,6 +170,10 @@ int main(int argc, char** argv) {
     if (*create) return ck::tools::runAppCreate(config.dataDir, appName, json);
     if (*list) return ck::tools::runAppList(config.dataDir, json);
     if (*auditCmd) return ck::tools::runAudit(config.dataDir, audit);
+    if (*deployCmd) {
+      return ck::tools::runDeploy(ck::tools::appDataDir(flags.dataDir, deploy.appDir, config.dataDir), deploy);
+    }
+    if (*rollbackCmd) return ck::tools::runRollback(config.dataDir, deploy);
     if (*logsCmd) return ck::tools::runLogs(config.dataDir, logs);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cloudkeep: %s\n", e.what());

@@ -13,6 +13,7 @@
 #include "services/host.h"
 #include "services/policy.h"
 #include "tools/commands.h"
+#include "tools/deploy_commands.h"
 #include "tools/files.h"
 
 namespace ck::tools {
@@ -153,7 +154,8 @@ Status loadSeeds(services::App& app, const std::vector<Seed>& seeds, bool reseed
 
 }  // namespace
 
-int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed) {
+int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed,
+                services::Deployer* deployer) {
   const std::string path = appDir + "/cloudkeep.json";
   std::string text;
   if (!readWholeFile(path, &text)) return refuse(path + ": cannot read");
@@ -170,6 +172,9 @@ int setUpDevApp(services::Host& host, const std::string& appId, const std::strin
   if (!applied.ok()) return refuse(path + ": " + applied.status().message());
   for (const std::string& warning : applied->warnings) {
     std::fprintf(stderr, "cloudkeep dev: policy warning: %s\n", warning.c_str());
+  }
+  if (deployer != nullptr) {
+    if (int rc = deployDevApp(*deployer, appId, appDir); rc != kExitOk) return rc;
   }
 
   if (!reseed && seededBefore(host, appId)) {

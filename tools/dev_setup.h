@@ -21,11 +21,16 @@
 #include <string>
 
 namespace ck::services {
+class Deployer;
 class Host;
 }
 
 namespace ck::tools {
 
-int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed);
+// With `deployer`, after step 3 the app folder's services are deployed as a
+// new version (tools/deploy_commands.h deployDevApp); a broken bundle is
+// refused like a broken file, naming file and line.
+int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed,
+                services::Deployer* deployer = nullptr);
 
 }  // namespace ck::tools

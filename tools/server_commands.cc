@@ -155,7 +155,7 @@ int runDev(runtime::Config config, const DevOptions& options) {
     return kExitFailure;
   }
   // Policy, dev users and seeds, before dev.json says the app is ready.
-  if (int rc = setUpDevApp(server.host(), app->id, options.appDir, options.reseed); rc != kExitOk) {
+  if (int rc = setUpDevApp(server.host(), app->id, options.appDir, options.reseed, &server.deployer()); rc != kExitOk) {
     server.stop();
     return rc;
   }
