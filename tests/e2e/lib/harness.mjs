@@ -36,7 +36,7 @@ export const GUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{1
 // it records each exchange without changing it.
 
 const wire = []
-const WIRE_KEEP = 8
+const WIRE_KEEP = 50
 
 function describeBody(body) {
   if (body == null || body === '') return ''
@@ -65,6 +65,7 @@ function installWireLog(Request) {
     if (wire.length > WIRE_KEEP) wire.shift()
     return send.call(this, reqPath, method, headers, body, ...rest).then(
       res => {
+        entry.status = res.status
         entry.response = `${res.status} ${describeBody(typeof res.body === 'string' ? res.body : '')}`
         if (process.env.E2E_WIRE) process.stderr.write(`${formatEntry(entry)}\n`)
         return res
@@ -87,12 +88,22 @@ export function wireTail(n = 3) {
   return wire.slice(-n).map(formatEntry).join('\n')
 }
 
-// Wraps a test body so that a failure carries the last SDK exchanges.
+// Wraps a test body so that a failure carries the last SDK exchanges, and a
+// test that hangs (an SDK promise that never settles, a server that never
+// answers) fails after TEST_TIMEOUT_MS with what was sent last.
+const TEST_TIMEOUT_MS = 30000
+
 export function withWire(fn) {
   return async (t) => {
     wire.length = 0
+    let timer
     try {
-      await fn(t)
+      await Promise.race([
+        fn(t),
+        new Promise((resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${TEST_TIMEOUT_MS} ms`)), TEST_TIMEOUT_MS)
+        }),
+      ])
     } catch (error) {
       const tail = wireTail()
       if (tail && error && typeof error === 'object' && !error.__ckWire) {
@@ -100,8 +111,16 @@ export function withWire(fn) {
         error.__ckWire = true
       }
       throw error
+    } finally {
+      clearTimeout(timer)
     }
   }
+}
+
+// The SDK exchanges recorded since the test began, oldest first (at most the
+// last 50): { request: 'GET <url>', headers, body, status, response }.
+export function wireLog() {
+  return [...wire]
 }
 
 // --- Assertions -------------------------------------------------------------
