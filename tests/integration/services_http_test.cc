@@ -216,6 +216,33 @@ TEST_F(ServicesHttpTest, ContextStatusAndHeaders) {
   EXPECT_EQ(r.header("x-shop"), "yes");
 }
 
+TEST_F(ServicesHttpTest, SignedInCallerIsSeenByTheCode) {
+  json policy = policyGranting({{{"grant", {"invoke"}}, {"roles", {"Customer"}}, {"on", "service:Shop"}}});
+  ASSERT_EQ(deploy(bundle(), policy).status, 200);
+  const std::string base = "/" + appId_ + "/" + restKey_;
+  HttpResult r = call("POST", base + "/users/register", R"({"email": "boris@example.com", "password": "123123qwe"})",
+                      /*admin=*/false);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string userId = json::parse(r.body)["objectId"];
+  r = call("POST", base + "/users/login", R"({"login": "boris@example.com", "password": "123123qwe"})", false);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string token = json::parse(r.body)["user-token"];
+  auto asBoris = [&](const std::string& path) {
+    return httpCall(server_->port(), "POST", base + "/services/Shop/" + path, {{"user-token", token}}, "", 20'000);
+  };
+  // Signed in without the role: denied; with it: the code sees who called.
+  EXPECT_EQ(json::parse(asBoris("whoAmI").body)["code"], 14008);
+  ASSERT_EQ(call("PUT", "/admin/apps/" + appId_ + "/users/" + userId + "/roles/Customer").status, 200);
+  r = asBoris("whoAmI");
+  ASSERT_EQ(r.status, 200) << r.body;
+  json who = json::parse(r.body);
+  EXPECT_EQ(who["userId"], userId);
+  EXPECT_EQ(who["hasToken"], true);
+  EXPECT_NE(std::find(who["roles"].begin(), who["roles"].end(), "Customer"), who["roles"].end()) << who;
+  // Anonymous callers are still denied.
+  EXPECT_EQ(json::parse(client("POST", "Shop/whoAmI").body)["code"], 14008);
+}
+
 TEST_F(ServicesHttpTest, DeniedWithoutInvokeGrant) {
   json policy = policyGranting({{{"grant", {"invoke"}}, {"roles", {"NotAuthenticatedUser"}}, {"on", "service:Shop.hello"}}});
   ASSERT_EQ(deploy(bundle(), policy).status, 200);
