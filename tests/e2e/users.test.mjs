@@ -94,14 +94,9 @@ test('login, current user, isValidLogin, roles, logout', withWire(async () => {
   assert.equal(check, false, 'isvalidusertoken of a logged-out token')
 }))
 
-// DESIGN.md: "a user may read and update their own record". The SDK reloads
-// the current user with GET data/Users/<own id>; the data routes answer that
-// with 1013 (default DENY) while GET users/<id> serves it. Open: a todo, so it
-// is reported on every run without failing it, until the data routes apply the
-// self-read rule to data/Users.
-test('getCurrentUser(true) reloads the user from the server (GET data/Users/<id>)', {
-  todo: 'data/Users/<own id> is denied (1013); DESIGN.md lets a user read their own record',
-}, withWire(async () => {
+// The SDK reloads the current user with GET data/Users/<own id>, which a user
+// may read without any grant on data:Users (DESIGN.md); nobody else's.
+test('getCurrentUser(true) reloads the user from the server (GET data/Users/<id>)', withWire(async () => {
   const alice = await Backendless.UserService.login(ALICE.email, ALICE.password)
   try {
     const reloaded = await Backendless.UserService.getCurrentUser(true)
@@ -109,6 +104,12 @@ test('getCurrentUser(true) reloads the user from the server (GET data/Users/<id>
     assert.equal(reloaded.email, ALICE.email)
     assert.equal(reloaded.password, undefined)
     assert.equal(reloaded['user-token'], alice['user-token'], 'the SDK keeps the token on reload')
+
+    // Someone else's record is another matter: no grant on data:Users.
+    const other = standalone(server)
+    const boris = await other.UserService.login(BORIS.email, BORIS.password)
+    await rejectsWithCode(Backendless.Data.of('Users').findById(boris.objectId), 1013, "boris's record")
+    await other.UserService.logout()
   } finally {
     await Backendless.UserService.logout()
   }
