@@ -93,6 +93,11 @@ Status applyEnvironment(Config& config, const std::function<const char*(const ch
       return badVariable("CLOUDKEEP_MAX_BODY_BYTES", "must be a positive number");
     }
   }
+  if (const char* v = getenv("CLOUDKEEP_MAX_FILE_BYTES"); v && *v) {
+    if (!parseSize(v, &config.maxFileBytes) || config.maxFileBytes == 0) {
+      return badVariable("CLOUDKEEP_MAX_FILE_BYTES", "must be a positive number");
+    }
+  }
   if (const char* v = getenv("CLOUDKEEP_MAX_CONNECTIONS"); v && *v) {
     if (!parseSize(v, &config.http.maxConnections) || config.http.maxConnections == 0) {
       return badVariable("CLOUDKEEP_MAX_CONNECTIONS", "must be a positive number");

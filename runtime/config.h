@@ -60,6 +60,10 @@ struct Config {
   // older than this. Env: CLOUDKEEP_AUDIT_MAX_ENTRIES, CLOUDKEEP_AUDIT_MAX_AGE_DAYS.
   int64_t auditMaxEntries = 1'000'000;
   int64_t auditMaxAgeDays = 90;
+  // The largest file an upload may make; the files routes take bodies this
+  // big (plus the multipart or base64 overhead) whatever http.maxBodyBytes
+  // says. Env: CLOUDKEEP_MAX_FILE_BYTES.
+  size_t maxFileBytes = 100u << 20;
   // HTTP limits (see http::ServerConfig for each default). host/port are
   // filled from `listen` when the server starts. Env: CLOUDKEEP_MAX_BODY_BYTES,
   // CLOUDKEEP_MAX_CONNECTIONS, CLOUDKEEP_CORS_ORIGINS (comma-separated).

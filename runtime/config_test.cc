@@ -39,6 +39,7 @@ TEST(Config, EnvironmentOverridesDefaults) {
       {"CLOUDKEEP_JS_WORKERS", "12"},
       {"CLOUDKEEP_LOG_FORMAT", "json"},       {"CLOUDKEEP_MAX_BODY_BYTES", "1024"},
       {"CLOUDKEEP_CORS_ORIGINS", "https://a.example, https://b.example"},
+      {"CLOUDKEEP_MAX_FILE_BYTES", "2048"},
   };
   Config config;
   Status st = applyEnvironment(config, [&](const char* name) -> const char* {
@@ -53,6 +54,7 @@ TEST(Config, EnvironmentOverridesDefaults) {
   EXPECT_EQ(config.logLevel, LogLevel::kWarn);
   EXPECT_EQ(config.logFormat, LogFormat::kJson);
   EXPECT_EQ(config.http.maxBodyBytes, 1024u);
+  EXPECT_EQ(config.maxFileBytes, 2048u);
   ASSERT_EQ(config.http.corsOrigins.size(), 2u);
   EXPECT_EQ(config.http.corsOrigins[1], "https://b.example");
 }
@@ -67,6 +69,7 @@ TEST(Config, MalformedEnvironmentNamesTheVariable) {
       {"CLOUDKEEP_LOG_FORMAT", "xml"},        {"CLOUDKEEP_MAX_BODY_BYTES", "-5"},
       {"CLOUDKEEP_MAX_CONNECTIONS", "0"},    {"CLOUDKEEP_JS_WORKERS", "0"},
       {"CLOUDKEEP_JS_WORKERS", "257"},        {"CLOUDKEEP_JS_WORKERS", "4x"},
+      {"CLOUDKEEP_MAX_FILE_BYTES", "0"},      {"CLOUDKEEP_MAX_FILE_BYTES", "1MB"},
   };
   for (const Case& c : cases) {
     Config config;

@@ -12,6 +12,7 @@
 #include "runtime/audit_routes.h"
 #include "runtime/data_routes.h"
 #include "runtime/deploy_routes.h"
+#include "runtime/file_routes.h"
 #include "runtime/http/router.h"
 #include "runtime/http/server.h"
 #include "runtime/http/worker_pool.h"
@@ -40,6 +41,7 @@ services::AppConfig appConfig(const Config& config) {
   app.dynamicSchema = config.devMode;
   app.users.allowNewColumns = config.devMode;
   app.devMode = config.devMode;
+  app.files.maxFileBytes = config.maxFileBytes;
   return app;
 }
 
@@ -74,6 +76,7 @@ class Server::Impl {
     addPolicyRoutes(router_, *host_);
     addAdminCodeRoutes(router_, *host_, *invoker_);
     addAdminUserRoutes(router_, *host_);
+    addFileRoutes(router_, *host_, config_.maxFileBytes);
     addDataRoutes(router_, *host_);
     addAppInfoRoute(router_, *host_);
     addLogRoutes(router_, *host_);
