@@ -152,6 +152,64 @@ Status loadSeeds(services::App& app, const std::vector<Seed>& seeds, bool reseed
   return {};
 }
 
+// The app folder's files/: every regular file and folder below it, as
+// storage paths ("/menus/today.txt"), in name order. Symlinks are skipped
+// (with a warning): a cloned app folder must not publish what a link points
+// at. The reason, naming the file, when a name cannot be a storage path.
+struct DevFiles {
+  std::vector<std::pair<std::string, std::filesystem::path>> files;  // storage path, file on disk
+  std::vector<std::string> folders;                                   // storage paths
+};
+
+Result<DevFiles> readFiles(const std::string& appDir) {
+  DevFiles out;
+  const std::filesystem::path dir = std::filesystem::path(appDir) / "files";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return out;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    const std::string rel = "/" + entry.path().lexically_relative(dir).generic_string();
+    if (entry.is_symlink()) {
+      std::fprintf(stderr, "cloudkeep dev: files%s: a symlink, not loaded\n", rel.c_str());
+      continue;
+    }
+    if (!entry.is_regular_file() && !entry.is_directory()) continue;
+    if (std::string why = services::checkFilePath(rel); !why.empty()) {
+      return Status(ErrorCode::kInvalidArgument, "files" + rel + ": " + why);
+    }
+    if (entry.is_directory()) {
+      out.folders.push_back(rel);
+    } else {
+      out.files.emplace_back(rel, entry.path());
+    }
+  }
+  std::sort(out.files.begin(), out.files.end());
+  std::sort(out.folders.begin(), out.folders.end());
+  return out;
+}
+
+// Writes the app folder's files into file storage as the admin (replacing
+// files of the same path; others stay). One line says how many.
+Status loadFiles(services::App& app, const DevFiles& dev, const services::CallInfo& call) {
+  if (dev.files.empty() && dev.folders.empty()) return {};
+  const services::Principal admin = services::Principal::admin();
+  services::FilesService files = app.files();
+  for (const std::string& folder : dev.folders) {
+    Result<std::string> made = files.createDirectory(admin, call, folder);
+    if (!made.ok()) return Status(made.status().code(), "files" + folder + ": " + made.status().message());
+  }
+  for (const auto& [path, disk] : dev.files) {
+    std::string content;
+    if (!readWholeFile(disk.string(), &content)) {
+      return Status(ErrorCode::kInvalidArgument, "files" + path + ": cannot read");
+    }
+    Result<std::string> saved = files.save(admin, call, path, content, /*overwrite=*/true);
+    if (!saved.ok()) return Status(saved.status().code(), "files" + path + ": " + saved.status().message());
+  }
+  std::printf("cloudkeep dev: files/: %zu file%s loaded into file storage\n", dev.files.size(),
+              dev.files.size() == 1 ? "" : "s");
+  return {};
+}
+
 }  // namespace
 
 int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed,
@@ -163,6 +221,8 @@ int setUpDevApp(services::Host& host, const std::string& appId, const std::strin
   if (!policy.ok()) return refuse(path + ": " + policy.status().message());
   Result<std::vector<Seed>> seeds = readSeeds(appDir);
   if (!seeds.ok()) return refuse(appDir + "/" + seeds.status().message());
+  Result<DevFiles> devFiles = readFiles(appDir);
+  if (!devFiles.ok()) return refuse(appDir + "/" + devFiles.status().message());
 
   services::App* app = host.app(appId);
   if (app == nullptr) return refuse("app " + appId + " not found");
@@ -182,6 +242,7 @@ int setUpDevApp(services::Host& host, const std::string& appId, const std::strin
     return kExitOk;
   }
   if (Status s = loadSeeds(*app, *seeds, reseed, call); !s.ok()) return refuse(appDir + "/" + s.message());
+  if (Status s = loadFiles(*app, *devFiles, call); !s.ok()) return refuse(appDir + "/" + s.message());
   if (Status s = host.setAppSetting(appId, kSeededSetting, std::to_string(app->clock().nowMs())); !s.ok()) {
     return refuse("cannot record the seed load: " + s.message());
   }

@@ -15,6 +15,9 @@
 //      this app (the app setting `devSeeded` records the first load) or
 //      with `reseed` (the seeded tables' rows are deleted first). One line
 //      per table says how many rows were loaded.
+//   5. At the same times, APP_DIR/files/ is loaded into the app's file
+//      storage as the admin (same paths; a file of the same path is
+//      replaced, others stay; symlinks are skipped). One line says how many.
 // Every file is checked before anything is written. Prints the reason and
 // returns kExitUsage for a broken file; kExitOk otherwise.
 

@@ -5,17 +5,20 @@
 // a role files:/menus and nothing else (a deeper DENY on files:/menus/secret);
 // doubled slashes normalised before the decision; ".." and friends refused
 // with 400 before the disk is touched; the size limit answered 413 before the
-// body is read.
+// body is read; and `cloudkeep dev` loading the app folder's files/.
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -457,6 +460,77 @@ TEST_F(FilesHttpTest, MalformedUploads) {
   EXPECT_EQ(truncated.status, 400);
   EXPECT_EQ(chef("POST", "/files/menus/x.txt?overwrite=perhaps", multipart("x"), multi).status, 400);
   EXPECT_FALSE(fs::exists(filesDir() + "/menus/x.txt"));
+}
+
+// `cloudkeep dev` loads the app folder's files/ into file storage when the
+// seeds load (a new data folder, or --reseed), and says how many.
+TEST(FilesDev, DevLoadsTheAppFoldersFiles) {
+  using namespace std::chrono_literals;
+  TempDir dir;
+  const std::string app = dir.path() + "/app";
+  fs::create_directories(app + "/files/public/sub");
+  fs::create_directories(app + "/files/empty");
+  auto write = [](const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+  };
+  write(app + "/cloudkeep.json", R"({"name": "filesdev", "rules": [
+    { "grant": ["read", "list"], "roles": ["NotAuthenticatedUser"], "on": "files:/public" }]})");
+  write(app + "/files/public/welcome.txt", "welcome\n");
+  write(app + "/files/public/sub/menu.json", "[]");
+  write(dir.path() + "/secret.txt", "not for clients");
+  fs::create_symlink(dir.path() + "/secret.txt", app + "/files/public/link.txt");
+
+  struct Dev {
+    Dev(const std::string& app, const std::string& prefix, std::vector<std::string> extra = {}) {
+      fs::remove(app + "/.cloudkeep/dev.json");
+      std::vector<std::string> args = {"dev", app, "--port", "0"};
+      args.insert(args.end(), extra.begin(), extra.end());
+      process.emplace(cloudkeepBinary(), args, prefix);
+      ready = waitFor([&] { return !readFile(app + "/.cloudkeep/dev.json").empty(); }, 30s);
+    }
+    int stop() {
+      process->signal(SIGINT);
+      return process->wait(20s);
+    }
+    std::optional<ChildProcess> process;
+    bool ready = false;
+  };
+  {
+    Dev dev(app, dir.path() + "/dev1");
+    ASSERT_TRUE(dev.ready) << dev.process->stderrText();
+    EXPECT_NE(dev.process->stdoutText().find("files/: 2 files loaded into file storage"), std::string::npos)
+        << dev.process->stdoutText();
+    EXPECT_NE(dev.process->stderrText().find("files/public/link.txt: a symlink, not loaded"), std::string::npos)
+        << dev.process->stderrText();
+    json info = json::parse(readFile(app + "/.cloudkeep/dev.json"));
+    const std::string base = "/" + info["appId"].get<std::string>() + "/" + info["keys"]["JS"].get<std::string>();
+    const int port = portOf(info["url"]);
+    HttpResult got = httpCall(port, "GET", base + "/files/public/welcome.txt", {}, "");
+    EXPECT_EQ(got.status, 200) << got.body;
+    EXPECT_EQ(got.body, "welcome\n");
+    EXPECT_EQ(httpCall(port, "GET", base + "/files/public/sub/menu.json", {}, "").body, "[]");
+    EXPECT_EQ(httpCall(port, "GET", base + "/files/public/link.txt", {}, "").status, 404);
+    EXPECT_EQ(httpCall(port, "GET", base + "/files/empty?action=exists", {}, "").status, 403);  // not granted
+    ASSERT_EQ(dev.stop(), 0) << dev.process->stderrText();
+  }
+  write(app + "/files/public/welcome.txt", "welcome again\n");
+  {
+    Dev dev(app, dir.path() + "/dev2");  // seeds loaded before: files are not loaded again
+    ASSERT_TRUE(dev.ready) << dev.process->stderrText();
+    EXPECT_EQ(dev.process->stdoutText().find("loaded into file storage"), std::string::npos);
+    ASSERT_EQ(dev.stop(), 0);
+  }
+  {
+    Dev dev(app, dir.path() + "/dev3", {"--reseed"});
+    ASSERT_TRUE(dev.ready) << dev.process->stderrText();
+    EXPECT_NE(dev.process->stdoutText().find("files/: 2 files loaded"), std::string::npos);
+    ASSERT_EQ(dev.stop(), 0);
+  }
+  json info = json::parse(readFile(app + "/.cloudkeep/dev.json"));
+  EXPECT_EQ(readFile(app + "/.cloudkeep/apps/" + info["appId"].get<std::string>() + "/files/public/welcome.txt"),
+            "welcome again\n");
+  EXPECT_TRUE(fs::is_directory(app + "/.cloudkeep/apps/" + info["appId"].get<std::string>() + "/files/empty"));
 }
 
 }  // namespace
