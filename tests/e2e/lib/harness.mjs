@@ -147,12 +147,21 @@ function sleep(ms) {
   return new Promise(resolve => setTimeout(resolve, ms))
 }
 
+// Servers still running when this process ends (a failed test, Ctrl-C, the
+// time limit of tools/e2e) are killed; their folders stay for a post-mortem.
 const children = new Set()
-process.on('exit', () => {
+function killChildren() {
   for (const child of children) {
     try { process.kill(child.pid, 'SIGKILL') } catch { /* gone already */ }
   }
-})
+}
+process.on('exit', killChildren)
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killChildren()
+    process.exit(1)
+  })
+}
 
 function logTail(file, lines = 30) {
   try {
@@ -207,11 +216,11 @@ export async function startServer({ timeoutMs = 20000 } = {}) {
   let info = null
   while (!info) {
     if (exited) {
-      throw new Error(`cloudkeep dev exited (${JSON.stringify(exited)}) before writing dev.json:\n${logTail(log)}`)
+      throw new Error(`cloudkeep dev exited (${JSON.stringify(exited)}) before writing dev.json (kept ${dir}):\n${logTail(log)}`)
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`cloudkeep dev wrote no ${devJson} within ${timeoutMs} ms:\n${logTail(log)}`)
+      throw new Error(`cloudkeep dev wrote no ${devJson} within ${timeoutMs} ms (kept ${dir}):\n${logTail(log)}`)
     }
     try {
       info = JSON.parse(fs.readFileSync(devJson, 'utf8'))
@@ -237,12 +246,12 @@ export async function startServer({ timeoutMs = 20000 } = {}) {
     if (!result) {
       process.kill(child.pid, 'SIGKILL')
       await exitPromise
-      throw new Error(`cloudkeep dev (pid ${child.pid}) did not exit within 10 s of SIGTERM:\n${logTail(log)}`)
+      throw new Error(`cloudkeep dev (pid ${child.pid}) did not exit within 10 s of SIGTERM (kept ${dir}):\n${logTail(log)}`)
     }
     // Gone: signalling the PID again must fail.
     assert.throws(() => process.kill(child.pid, 0), { code: 'ESRCH' }, `pid ${child.pid} still exists`)
     assert.deepEqual(result, { code: 0, signal: null },
-      `cloudkeep dev should exit 0 on SIGTERM:\n${logTail(log)}`)
+      `cloudkeep dev should exit 0 on SIGTERM (kept ${dir}):\n${logTail(log)}`)
     if (!process.env.E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true })
     else process.stderr.write(`e2e: kept ${dir}\n`)
   }
