@@ -1,7 +1,6 @@
 #include "runtime/audit_routes.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,28 +17,10 @@ namespace {
 
 using nlohmann::json;
 
-http::Response badParameter(std::string_view name, std::string_view why) {
-  return http::Response::error(ErrorCode::kInvalidArgument,
-                               "Query parameter \"" + std::string(name) + "\": " + std::string(why));
-}
-
-// Decimal digits only (no sign, no spaces), within int64.
-std::optional<int64_t> parseCount(std::string_view text) {
-  int64_t value = 0;
-  if (text.empty() || text.front() < '0' || text.front() > '9') return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 // Fills `query` from the request's parameters; an error Response naming the
 // first bad one.
 std::optional<http::Response> parseQuery(const http::Request& req, services::AuditQuery* query) {
-  if (auto since = req.queryParam("since")) {
-    Result<int64_t> ms = services::parseAuditTime(*since);
-    if (!ms.ok()) return badParameter("since", ms.status().message() + " (epoch ms or a date such as 2026-11-28)");
-    query->sinceMs = *ms;
-  }
+  if (auto bad = parseSinceParam(req, &query->sinceMs)) return bad;
   if (auto user = req.queryParam("user")) {
     if (user->empty()) return badParameter("user", "must be an email");
     query->userEmail = std::string(*user);

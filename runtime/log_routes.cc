@@ -1,7 +1,6 @@
 #include "runtime/log_routes.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,25 +18,10 @@ namespace {
 
 using nlohmann::json;
 
-http::Response badParameter(std::string_view name, std::string_view why) {
-  return http::Response::error(ErrorCode::kInvalidArgument,
-                               "Query parameter \"" + std::string(name) + "\": " + std::string(why));
-}
-
-std::optional<int64_t> parseCount(std::string_view text) {
-  int64_t value = 0;
-  if (text.empty() || text.front() < '0' || text.front() > '9') return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
-
 std::optional<http::Response> parseQuery(const http::Request& req, services::AppLogQuery* query) {
-  if (auto since = req.queryParam("since")) {
-    Result<int64_t> ms = services::parseAuditTime(*since);
-    if (!ms.ok()) return badParameter("since", ms.status().message() + " (epoch ms or a date such as 2026-11-28)");
-    query->sinceMs = *ms;
-  }
+  std::optional<int64_t> since;
+  if (auto bad = parseSinceParam(req, &since)) return bad;
+  if (since) query->sinceMs = *since;
   if (auto after = req.queryParam("after")) {
     std::optional<int64_t> seq = parseCount(*after);
     if (!seq) return badParameter("after", "must be a sequence number (0 or more)");

@@ -1,5 +1,6 @@
 #include "runtime/routes.h"
 
+#include <charconv>
 #include <map>
 #include <memory>
 #include <string>
@@ -7,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "services/audit.h"
 #include "services/host.h"
 #include "services/invoker.h"
 
@@ -90,6 +92,28 @@ std::optional<http::Response> parseLimits(const json& body, services::CodeLimits
 }
 
 }  // namespace
+
+http::Response badParameter(std::string_view name, std::string_view why) {
+  return http::Response::error(ErrorCode::kInvalidArgument,
+                               "Query parameter \"" + std::string(name) + "\": " + std::string(why));
+}
+
+std::optional<int64_t> parseCount(std::string_view text) {
+  int64_t value = 0;
+  if (text.empty() || text.front() < '0' || text.front() > '9') return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+std::optional<http::Response> parseSinceParam(const http::Request& req, std::optional<int64_t>* out) {
+  if (auto since = req.queryParam("since")) {
+    Result<int64_t> ms = services::parseAuditTime(*since);
+    if (!ms.ok()) return badParameter("since", ms.status().message() + " (epoch ms or a date such as 2026-11-28)");
+    *out = *ms;
+  }
+  return std::nullopt;
+}
 
 services::CallInfo adminCall(const http::Request& req) {
   services::CallInfo call;

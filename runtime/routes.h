@@ -1,5 +1,9 @@
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
 #include "runtime/http/router.h"
 #include "services/call_info.h"
 
@@ -16,6 +20,15 @@ void addHealthRoutes(http::Router& router);
 // Wraps an admin handler: answers 401 (100401) unless the request carries
 // the admin token (`Authorization: Bearer <token>`; a hash comparison, no I/O).
 http::Handler adminOnly(services::Host& host, http::Handler handler);
+
+// Query parameters of the admin routes. A 400 (kInvalidArgument) naming
+// the parameter: `Query parameter "limit": must be ...`.
+http::Response badParameter(std::string_view name, std::string_view why);
+// Decimal digits only (no sign, no spaces), within int64.
+std::optional<int64_t> parseCount(std::string_view text);
+// `since` (epoch ms or a date, services::parseAuditTime) into `out` when
+// present; the error Response when it does not parse.
+std::optional<http::Response> parseSinceParam(const http::Request& req, std::optional<int64_t>* out);
 
 // The admin's CallInfo (channel admin, request id, peer address) for the
 // audit log.

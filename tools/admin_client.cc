@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 
 #include <fmt/format.h>
 
@@ -103,6 +104,25 @@ int runAdminCall(const std::string& dataDir, const std::string& method, const st
   }
   *out = std::move(reply.body);
   return kExitOk;
+}
+
+std::string isoUtc(int64_t ms) {
+  int64_t secs = ms / 1000;
+  int64_t rem = ms % 1000;
+  if (rem < 0) {
+    rem += 1000;
+    secs -= 1;
+  }
+  std::time_t t = static_cast<std::time_t>(secs);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                     tm.tm_hour, tm.tm_min, tm.tm_sec, rem);
+}
+
+std::string jsonText(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 }  // namespace ck::tools

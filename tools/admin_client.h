@@ -5,6 +5,7 @@
 // <data>/dev.json written by `dev`) and the admin token read from
 // <data>/admin.token (DESIGN.md "Operations"). Blocking; one call at a time.
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -43,6 +44,11 @@ AdminReply callAdmin(const AdminTarget& target, const std::string& method, const
 // `out`, or the exit code after printing the one-line reason to stderr.
 int runAdminCall(const std::string& dataDir, const std::string& method, const std::string& path,
                  const std::string& body, nlohmann::json* out);
+
+// An admin API time (epoch ms) as the CLI prints it: "2026-11-28T16:00:00.123Z".
+std::string isoUtc(int64_t ms);
+// The string member `key` of an admin API object, or "" when absent or not a string.
+std::string jsonText(const nlohmann::json& object, const char* key);
 
 // The app id in <data>/dev.json, or "" when there is none.
 std::string devAppId(const std::string& dataDir);

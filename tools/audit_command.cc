@@ -5,11 +5,10 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/http/url.h"
 #include "services/audit.h"
 #include "tools/admin_client.h"
 #include "tools/commands.h"
@@ -19,49 +18,15 @@ namespace {
 
 using nlohmann::json;
 
-// A query-string value: everything but unreserved characters as %XX.
-std::string percentEncode(std::string_view in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-// "2026-11-28T16:00:00.123Z".
-std::string isoUtc(int64_t ms) {
-  int64_t secs = ms / 1000;
-  int64_t rem = ms % 1000;
-  if (rem < 0) {
-    rem += 1000;
-    secs -= 1;
-  }
-  std::time_t t = static_cast<std::time_t>(secs);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, rem);
-}
-
-std::string text(const json& entry, const char* key) {
-  auto it = entry.find(key);
-  return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 void printEntry(const json& e) {
-  std::string caller = text(e, "callerEmail");
-  if (caller.empty()) caller = text(e, "callerUserId");
+  std::string caller = jsonText(e, "callerEmail");
+  if (caller.empty()) caller = jsonText(e, "callerUserId");
   if (caller.empty()) caller = "-";
   int64_t timeMs = e.value("timeMs", int64_t{0});
   bool allowed = e.value("allowed", false);
-  std::printf("%s  %s  %s  %s  %s  %s  %s  %s\n", isoUtc(timeMs).c_str(), text(e, "channel").c_str(),
-              caller.c_str(), text(e, "principal").c_str(), text(e, "op").c_str(), text(e, "resource").c_str(),
-              allowed ? "grant" : "deny", text(e, "rule").c_str());
+  std::printf("%s  %s  %s  %s  %s  %s  %s  %s\n", isoUtc(timeMs).c_str(), jsonText(e, "channel").c_str(),
+              caller.c_str(), jsonText(e, "principal").c_str(), jsonText(e, "op").c_str(), jsonText(e, "resource").c_str(),
+              allowed ? "grant" : "deny", jsonText(e, "rule").c_str());
 }
 
 }  // namespace
@@ -84,7 +49,7 @@ int runAudit(const std::string& dataDir, const AuditOptions& options) {
     query += query.empty() ? '?' : '&';
     query += name;
     query += '=';
-    query += percentEncode(value);
+    query += http::percentEncode(value);
   };
   if (!options.since.empty()) {
     Result<int64_t> since = services::parseAuditTime(options.since);
@@ -105,7 +70,7 @@ int runAudit(const std::string& dataDir, const AuditOptions& options) {
     return kExitUsage;
   }
   json page;
-  if (int rc = runAdminCall(dataDir, "GET", "/admin/apps/" + percentEncode(appId) + "/audit" + query, "", &page);
+  if (int rc = runAdminCall(dataDir, "GET", "/admin/apps/" + http::percentEncode(appId) + "/audit" + query, "", &page);
       rc != kExitOk) {
     return rc;
   }

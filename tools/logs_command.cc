@@ -6,12 +6,11 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <thread>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "runtime/http/url.h"
 #include "services/audit.h"
 #include "tools/admin_client.h"
 #include "tools/commands.h"
@@ -21,38 +20,13 @@ namespace {
 
 using nlohmann::json;
 
-std::string percentEncode(std::string_view in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
-
-std::string isoUtc(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                     tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
-}
-
-std::string text(const json& line, const char* key) {
-  auto it = line.find(key);
-  return it != line.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 void printLine(const json& l, bool asJson) {
   if (asJson) {
     std::printf("%s\n", l.dump(-1, ' ', false, json::error_handler_t::replace).c_str());
   } else {
-    std::printf("%s  %-5s  %s  %s  %s\n", isoUtc(l.value("timeMs", int64_t{0})).c_str(), text(l, "level").c_str(),
-                text(l, "invocationId").c_str(), text(l, "source").c_str(), text(l, "message").c_str());
+    std::printf("%s  %-5s  %s  %s  %s\n", isoUtc(l.value("timeMs", int64_t{0})).c_str(), jsonText(l, "level").c_str(),
+                jsonText(l, "invocationId").c_str(), jsonText(l, "source").c_str(), jsonText(l, "message").c_str());
   }
   std::fflush(stdout);
 }
@@ -87,7 +61,7 @@ int runLogs(const std::string& dataDir, const LogsOptions& options) {
   int64_t after = 0;
   for (;;) {
     json page;
-    std::string path = "/admin/apps/" + percentEncode(appId) + "/logs?after=" + std::to_string(after) + since +
+    std::string path = "/admin/apps/" + http::percentEncode(appId) + "/logs?after=" + std::to_string(after) + since +
                        (options.follow ? "&follow=true" : "");
     if (int rc = runAdminCall(dataDir, "GET", path, "", &page); rc != kExitOk) return rc;
     auto lines = page.is_object() ? page.find("lines") : page.end();

@@ -24,6 +24,22 @@ bool hasDotSegment(std::string_view path) {
 
 }  // namespace
 
+std::string percentEncode(std::string_view in) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : in) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  return out;
+}
+
 bool percentDecode(std::string_view in, bool plusIsSpace, std::string* out) {
   out->clear();
   if (in.find('%') == std::string_view::npos && (!plusIsSpace || in.find('+') == std::string_view::npos)) {

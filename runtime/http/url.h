@@ -13,6 +13,10 @@ using QueryList = std::vector<std::pair<std::string, std::string>>;
 // Returns false for a truncated or non-hex escape and for a decoded NUL byte.
 bool percentDecode(std::string_view in, bool plusIsSpace, std::string* out);
 
+// Encodes every byte but the unreserved characters (A-Z a-z 0-9 - . _ ~) as
+// %XX: safe in a path segment and in a query-string value.
+std::string percentEncode(std::string_view in);
+
 // Parses `a=1&b=x+y&c` into decoded pairs, in order ("c" gets an empty value;
 // empty pieces are skipped). Returns false on an invalid escape or a NUL.
 bool parseQuery(std::string_view raw, QueryList* out);

@@ -5,6 +5,15 @@
 namespace ck::http {
 namespace {
 
+TEST(UrlTest, PercentEncodeKeepsOnlyUnreservedAndRoundTrips) {
+  EXPECT_EQ(percentEncode("AZaz09-._~"), "AZaz09-._~");
+  EXPECT_EQ(percentEncode("a b/c?d=e&f%"), "a%20b%2Fc%3Fd%3De%26f%25");
+  EXPECT_EQ(percentEncode("\xff\x01+"), "%FF%01%2B");
+  std::string decoded;
+  ASSERT_TRUE(percentDecode(percentEncode("ann+1@example.com/x y"), true, &decoded));
+  EXPECT_EQ(decoded, "ann+1@example.com/x y");
+}
+
 TEST(UrlTest, PercentDecode) {
   struct Case {
     std::string in;
