@@ -17,6 +17,7 @@
 #include "services/host.h"
 #include "services/invoker.h"
 #include "services/policy_eval.h"
+#include "services/service_catalog.h"
 
 namespace ck::runtime {
 namespace {
@@ -25,18 +26,6 @@ using nlohmann::json;
 
 // Arguments are parsed on a direct-lane worker and travel to the JS lane.
 constexpr size_t kMaxServiceBodyBytes = 10 * 1024 * 1024;
-
-std::vector<std::string> segmentsOf(std::string_view path) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t end = path.find('/', pos);
-    if (end == std::string_view::npos) end = path.size();
-    if (end > pos) out.emplace_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
 
 // A query-string value converted by the @param type.
 json fromQuery(const std::string& type, const std::string& text) {
@@ -171,7 +160,7 @@ void startInvocation(services::Host& host, services::Invoker& invoker, services:
                      const http::Request& req, std::shared_ptr<http::Responder> responder) {
   Result<ClientRequest> client = resolveClient(host, req);
   if (!client.ok()) return responder->send(http::Response::error(client.status()));
-  std::vector<std::string> rest = segmentsOf(req.pathParam("rest"));
+  std::vector<std::string> rest = services::splitPath(req.pathParam("rest"));
   if (rest.empty()) return responder->send(http::Response::error(ErrorCode::kServiceNotFound));
   const std::string serviceName = rest.front();
   rest.erase(rest.begin());

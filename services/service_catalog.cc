@@ -379,18 +379,6 @@ class Scanner {
   std::vector<ClassDoc> classes_;
 };
 
-std::vector<std::string> splitPath(std::string_view path) {
-  std::vector<std::string> out;
-  size_t pos = 0;
-  while (pos < path.size()) {
-    size_t end = path.find('/', pos);
-    if (end == std::string_view::npos) end = path.size();
-    if (end > pos) out.emplace_back(path.substr(pos, end - pos));
-    pos = end + 1;
-  }
-  return out;
-}
-
 bool isParamSegment(const std::string& s) { return s.size() > 2 && s.front() == '{' && s.back() == '}'; }
 
 // Matches route segments against a path; -1 when not matching, else the count of literal segments.
@@ -419,6 +407,18 @@ json paramsJson(const std::vector<ParamDoc>& params) {
 }
 
 }  // namespace
+
+std::vector<std::string> splitPath(std::string_view path) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t end = path.find('/', pos);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > pos) out.emplace_back(path.substr(pos, end - pos));
+    pos = end + 1;
+  }
+  return out;
+}
 
 Result<std::vector<ClassDoc>> parseServiceDocs(std::string_view file, std::string_view source) {
   return Scanner(file, source).run();

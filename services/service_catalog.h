@@ -67,6 +67,10 @@ struct ClassDoc {
 // JavaScript, so a class inside a regular expression literal could fool it.
 Result<std::vector<ClassDoc>> parseServiceDocs(std::string_view file, std::string_view source);
 
+// The non-empty '/'-separated segments of a path, as routes and request
+// paths are compared ("/a//b/" -> {"a", "b"}).
+std::vector<std::string> splitPath(std::string_view path);
+
 // The verb of a generated route: get… GET, add… POST, set… PUT, delete…
 // DELETE, anything else POST (the prefix is followed by an upper-case
 // letter, a digit, '_' or nothing: "settle" is POST).
