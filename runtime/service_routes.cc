@@ -175,15 +175,23 @@ void startInvocation(services::Host& host, services::Invoker& invoker, services:
         ErrorCode::kServiceMethodNotFound, fmt::format("No method of {} answers {} /{}", serviceName, req.method,
                                                        fmt::join(rest, "/"))));
   }
-  const services::ServiceMethod& method = *target->method;
+  invokeForClient(invoker, *client, req, *target, std::move(responder));
+}
+
+}  // namespace
+
+void invokeForClient(services::Invoker& invoker, const ClientRequest& client, const http::Request& req,
+                     const services::ServiceTarget& target, std::shared_ptr<http::Responder> responder) {
+  const std::string& serviceName = target.service->name;
+  const services::ServiceMethod& method = *target.method;
   Result<services::ResourceRef> resource = services::ResourceRef::service(serviceName, method.name);
   if (!resource.ok()) return responder->send(http::Response::error(resource.status()));
-  std::shared_ptr<const services::BoundPolicy> policy = client->app->policy();
+  std::shared_ptr<const services::BoundPolicy> policy = client.app->policy();
   services::Decision decision =
-      services::evaluate(*policy, client->principal, services::Op::kServiceInvoke, *resource);
+      services::evaluate(*policy, client.principal, services::Op::kServiceInvoke, *resource);
   if (!decision.allow) {
     std::string message = fmt::format("Access denied: no permission to invoke {}.{}", serviceName, method.name);
-    if (client->call.devMode) message += fmt::format(" (decided by {})", decision.text);
+    if (client.call.devMode) message += fmt::format(" (decided by {})", decision.text);
     return responder->send(http::Response::error(ErrorCode::kNoPermissionInvoke, message));
   }
   Result<json> args = argumentsOf(req, method);
@@ -195,16 +203,16 @@ void startInvocation(services::Host& host, services::Invoker& invoker, services:
   for (const auto& [name, value] : req.headers) {
     if (!headers.contains(name)) headers[name] = value;
   }
-  json pathParams = pairsObject(target->pathParams);
+  json pathParams = pairsObject(target.pathParams);
   json queryParams = pairsObject(req.query);
-  const services::Principal& caller = client->principal;
+  const services::Principal& caller = client.principal;
   Result<std::optional<std::string>> token = userTokenHeader(req);
   json context = {
-      {"appId", client->app->id()},
+      {"appId", client.app->id()},
       {"userId", caller.user() ? json(caller.user()->id) : json(nullptr)},
       {"userToken", token.ok() && *token && caller.signedIn() ? json(**token) : json(nullptr)},
       {"userRoles", caller.roleNames()},
-      {"deviceType", std::string(services::clientKindName(client->key))},
+      {"deviceType", std::string(services::clientKindName(client.key))},
       {"httpPath", "/services/" + req.pathParam("rest")},
       {"httpHeaders", headers},
       {"httpQueryParams", queryParams},
@@ -222,18 +230,16 @@ void startInvocation(services::Host& host, services::Invoker& invoker, services:
   as.service = serviceName;
   as.method = method.name;
   as.caller = caller;
-  as.devMode = client->call.devMode;
+  as.devMode = client.call.devMode;
   if (token.ok() && *token && caller.signedIn()) as.callerToken = **token;  // redacted from the app log
-  std::optional<uint64_t> seconds = method.timeoutSeconds ? method.timeoutSeconds : target->service->timeoutSeconds;
+  std::optional<uint64_t> seconds = method.timeoutSeconds ? method.timeoutSeconds : target.service->timeoutSeconds;
   if (seconds) as.cpuMs = *seconds * 1000;
   std::string requestId = req.requestId;
   invoker.invoke(
-      client->app->id(), "__dispatch", json::array({std::move(request)}),
+      client.app->id(), "__dispatch", json::array({std::move(request)}),
       [responder, requestId](Result<json> result) { responder->send(dispatchAnswer(std::move(result), requestId)); },
       requestId, std::move(as));
 }
-
-}  // namespace
 
 void addServiceRoutes(http::Router& router, services::Host& host, services::Invoker& invoker,
                       services::Deployer& deployer, http::WorkerPool& pool, Logger& log) {

@@ -25,13 +25,17 @@
 // 15000 (504); heap exhausted 100710; any other throw 500 with a safe
 // message and the request id (the stack goes to the log).
 
+#include <memory>
+
 #include "base/log.h"
+#include "runtime/client_request.h"
 #include "runtime/http/router.h"
 
 namespace ck::services {
 class Host;
 class Invoker;
 class Deployer;
+struct ServiceTarget;
 }  // namespace ck::services
 
 namespace ck::http {
@@ -43,5 +47,14 @@ namespace ck::runtime {
 // `pool` (the direct lane), `invoker`, `deployer` and `log` must outlive the router's use.
 void addServiceRoutes(http::Router& router, services::Host& host, services::Invoker& invoker,
                       services::Deployer& deployer, http::WorkerPool& pool, Logger& log);
+
+// The invocation once the caller is resolved and the target matched, as
+// above from the `invoke` check on: `client` is the caller (a client
+// principal only; the admin's invoke-as builds one for the user it names),
+// `req` gives the arguments (its method and body or query string), the
+// headers, query and {rest} path parameter the code's context shows.
+// Runs on a direct-lane worker; answers through `responder`.
+void invokeForClient(services::Invoker& invoker, const ClientRequest& client, const http::Request& req,
+                     const services::ServiceTarget& target, std::shared_ptr<http::Responder> responder);
 
 }  // namespace ck::runtime
