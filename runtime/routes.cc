@@ -46,8 +46,6 @@ http::Handler adminOnly(services::Host& host, http::Handler handler) {
   };
 }
 
-namespace {
-
 http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handler) {
   return [&host, handler = std::move(handler)](http::Request& req, http::Responder responder) {
     if (!hasAdminToken(host, req)) {
@@ -57,6 +55,8 @@ http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handl
     handler(req, std::move(responder));
   };
 }
+
+namespace {
 
 // Parses a JSON object body; an error Response when it is not one.
 std::optional<http::Response> parseObject(const http::Request& req, json* out) {

@@ -20,6 +20,8 @@ void addHealthRoutes(http::Router& router);
 // Wraps an admin handler: answers 401 (100401) unless the request carries
 // the admin token (`Authorization: Bearer <token>`; a hash comparison, no I/O).
 http::Handler adminOnly(services::Host& host, http::Handler handler);
+// The same for an asynchronous route (the check runs on the loop thread).
+http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handler);
 
 // Query parameters of the admin routes. A 400 (kInvalidArgument) naming
 // the parameter: `Query parameter "limit": must be ...`.

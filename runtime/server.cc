@@ -16,6 +16,7 @@
 #include "runtime/http/router.h"
 #include "runtime/http/server.h"
 #include "runtime/http/worker_pool.h"
+#include "runtime/invoke_admin_routes.h"
 #include "runtime/log_routes.h"
 #include "runtime/policy_routes.h"
 #include "runtime/routes.h"
@@ -95,6 +96,7 @@ class Server::Impl {
     loginPool_ = std::make_unique<http::WorkerPool>(&loop_, config_.loginWorkers);
     addUserRoutes(router_, *host_, *loginPool_, log_);
     addServiceRoutes(router_, *host_, *invoker_, *deployer_, *pool_, log_);
+    addInvokeAsRoute(router_, *host_, *invoker_, *deployer_, *pool_, log_);
     http_ = std::make_unique<http::HttpServer>(&loop_, httpConfig, router_, *pool_, log_, clock_);
     uv_async_init(&loop_, &stopAsync_, [](uv_async_t* handle) {
       static_cast<Impl*>(handle->data)->onStopRequested();

@@ -13,6 +13,8 @@
 #include "tools/logs_command.h"
 #include "tools/commands.h"
 #include "tools/deploy_commands.h"
+#include "tools/invoke_command.h"
+#include "tools/new_command.h"
 
 namespace {
 
@@ -139,6 +141,14 @@ int main(int argc, char** argv) {
     addDataFlag(cmd, flags);
   }
 
+  std::string newDir;
+  auto* newCmd = app.add_subcommand("new", "Create a working app folder to start from (refuses a non-empty folder)");
+  newCmd->add_option("APP_DIR", newDir, "The folder to create")->required();
+
+  ck::tools::InvokeOptions invoke;
+  auto* invokeCmd = ck::tools::addInvokeCommand(app, invoke);
+  addDataFlag(invokeCmd, flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -175,6 +185,8 @@ int main(int argc, char** argv) {
     }
     if (*rollbackCmd) return ck::tools::runRollback(config.dataDir, deploy);
     if (*logsCmd) return ck::tools::runLogs(config.dataDir, logs);
+    if (*invokeCmd) return ck::tools::runInvoke(config.dataDir, invoke);
+    if (*newCmd) return ck::tools::runNew(newDir);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "cloudkeep: %s\n", e.what());
     return ck::tools::kExitFailure;

@@ -80,8 +80,10 @@ Result<std::vector<Seed>> readSeeds(const std::string& appDir) {
   return seeds;
 }
 
-// Registers the policy's dev users that are missing and gives each its roles.
-Status ensureDevUsers(services::App& app, const services::Policy& policy, const services::CallInfo& call) {
+}  // namespace
+
+Status ensureDevUsers(services::App& app, const services::Policy& policy) {
+  const services::CallInfo call = devCall();
   for (size_t i = 0; i < policy.devUsers.size(); ++i) {
     const services::DevUser& user = policy.devUsers[i];
     const std::string where = fmt::format("dev.users[{}]", i);
@@ -109,6 +111,8 @@ Status ensureDevUsers(services::App& app, const services::Policy& policy, const 
   }
   return {};
 }
+
+namespace {
 
 bool seededBefore(services::Host& host, const std::string& appId) {
   auto settings = host.appSettings(appId);
@@ -227,7 +231,7 @@ int setUpDevApp(services::Host& host, const std::string& appId, const std::strin
   services::App* app = host.app(appId);
   if (app == nullptr) return refuse("app " + appId + " not found");
   const services::CallInfo call = devCall();
-  if (Status s = ensureDevUsers(*app, *policy, call); !s.ok()) return refuse(path + ": " + s.message());
+  if (Status s = ensureDevUsers(*app, *policy); !s.ok()) return refuse(path + ": " + s.message());
   Result<services::PolicyApplied> applied = app->applyPolicy(text, call);
   if (!applied.ok()) return refuse(path + ": " + applied.status().message());
   for (const std::string& warning : applied->warnings) {

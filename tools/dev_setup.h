@@ -23,9 +23,13 @@
 
 #include <string>
 
+#include "base/status.h"
+
 namespace ck::services {
+class App;
 class Deployer;
 class Host;
+struct Policy;
 }
 
 namespace ck::tools {
@@ -35,5 +39,10 @@ namespace ck::tools {
 // refused like a broken file, naming file and line.
 int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed,
                 services::Deployer* deployer = nullptr);
+
+// Step 2 alone: registers the policy's dev users that are missing (an
+// existing user keeps its password) and gives each its roles, as the admin.
+// The reason, naming dev.users[i], when one is refused.
+Status ensureDevUsers(services::App& app, const services::Policy& policy);
 
 }  // namespace ck::tools

@@ -5,17 +5,23 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "runtime/server.h"
 #include "services/host.h"
+#include "services/policy.h"
 #include "tools/commands.h"
+#include "tools/dev_reload.h"
 #include "tools/dev_setup.h"
+#include "tools/dev_watch.h"
 #include "tools/files.h"
 
 namespace ck::tools {
@@ -60,12 +66,14 @@ class ServerProcess {
   }
 
   // Serves until SIGINT/SIGTERM, writing <data>/server.json meanwhile so
-  // admin commands can find the server; then stops gracefully.
-  int runUntilSignal() {
+  // admin commands can find the server; then runs `beforeStop` (if any) and
+  // stops gracefully.
+  int runUntilSignal(const std::function<void()>& beforeStop = {}) {
     std::string marker = dataDir_ + "/server.json";
     writeFileAtomically(marker, json{{"url", server_.url()}, {"pid", ::getpid()}}.dump(2) + "\n");
     int sig = waitForStopSignal(signals_);
     log_.info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+    if (beforeStop) beforeStop();
     server_.stop();
     std::filesystem::remove(marker);
     return kExitOk;
@@ -127,6 +135,25 @@ Result<services::AppInfo> ensureDevApp(services::Host& host, const std::string& 
   return host.createApp(name);
 }
 
+// How long the folder must be quiet after a change before it is redeployed.
+constexpr std::chrono::milliseconds kReloadQuiet{150};
+
+// The dev users of APP_DIR/cloudkeep.json with their roles (the passwords
+// stay in the file).
+void printDevUsers(const std::string& appDir) {
+  std::string text;
+  if (!readWholeFile(appDir + "/cloudkeep.json", &text)) return;
+  Result<services::Policy> policy = services::parsePolicy(text);
+  if (!policy.ok() || policy->devUsers.empty()) return;
+  const char* label = "Dev users";
+  for (const services::DevUser& user : policy->devUsers) {
+    std::string roles = user.roles.empty() ? "" : fmt::format(" ({})", fmt::join(user.roles, ", "));
+    std::printf("  %-11s %s%s\n", label, user.email.c_str(), roles.c_str());
+    label = "";
+  }
+  std::printf("  %-11s (passwords in cloudkeep.json)\n", "");
+}
+
 }  // namespace
 
 int runServe(const runtime::Config& config) {
@@ -171,10 +198,21 @@ int runDev(runtime::Config config, const DevOptions& options) {
   for (const auto& [kind, key] : app->keys) {
     std::printf("  %-11s %s\n", fmt::format("{} key", services::clientKindName(kind)).c_str(), key.c_str());
   }
+  printDevUsers(options.appDir);
   std::printf("  Data        %s (dev.json, admin.token)\n", config.dataDir.c_str());
+
+  // Hot reload: a change of the folder redeploys cloudkeep.json and the services.
+  DevReloader reloader(server.host(), server.deployer(), app->id, options.appDir);
+  FolderWatcher watcher(options.appDir, config.dataDir, kReloadQuiet, [&reloader] { reloader.reload(); });
+  if (Status st = watcher.start(); !st.ok()) {
+    std::fprintf(stderr, "cloudkeep dev: not watching %s for changes: %s\n", options.appDir.c_str(),
+                 st.message().c_str());
+  } else {
+    std::printf("Watching %s for changes (%zu folders).\n", options.appDir.c_str(), watcher.watchedFolders());
+  }
   std::printf("Press Ctrl-C to stop.\n");
   std::fflush(stdout);
-  return process.runUntilSignal();
+  return process.runUntilSignal([&watcher] { watcher.stop(); });
 }
 
 }  // namespace ck::tools
