@@ -208,7 +208,8 @@ void AppIsolate::Impl::settle(v8::Local<v8::Context> context, v8::TryCatch& tryC
     }
   }
   nlohmann::json json;
-  switch (v8ToJson(context, value, &json)) {
+  const size_t maxBytes = options_.limits.resultBytes;
+  switch (v8ToJson(context, value, &json, maxBytes)) {
     case ToJson::kOk:
       result.value = std::move(json);
       break;
@@ -224,6 +225,11 @@ void AppIsolate::Impl::settle(v8::Local<v8::Context> context, v8::TryCatch& tryC
       result.status = Status(ErrorCode::kScriptError,
                              "The result cannot be represented as JSON (a lone surrogate, or nested deeper than " +
                                  std::to_string(kMaxJsonDepth) + ")");
+      break;
+    case ToJson::kTooLarge:
+      result.status = Status(ErrorCode::kScriptError,
+                             "The result is larger than " + std::to_string(maxBytes >> 20) + " MB as JSON");
+      result.detail = "the result is over the limit of " + std::to_string(maxBytes) + " bytes of JSON text";
       break;
   }
 }

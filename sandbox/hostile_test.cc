@@ -25,6 +25,7 @@ Limits smallLimits() {
   l.wallMs = 3000;
   l.heapBytes = 32u << 20;
   l.arrayBufferBytes = 16u << 20;
+  l.resultBytes = 1u << 20;
   return l;
 }
 
@@ -72,6 +73,8 @@ exports.burnInHost = () => { Host.call('burn', { ms: 200 }); return 'finished'; 
 exports.sleepInHost = async () => { await Host.call('sleep', { ms: 400 }); return 'woke'; };
 exports.leaveContinuation = () => { Promise.resolve().then(() => { globalThis.leaked = 'ran later'; }); while (true) {} };
 exports.leaked = () => globalThis.leaked === undefined ? 'clean' : globalThis.leaked;
+exports.repeat = (s, n) => s.repeat(n);
+exports.thrownBig = () => { throw { big: 'x'.repeat(1 << 20) }; };
 exports.busy = (n) => { let x = 0; for (let i = 0; i < n; i++) x += i % 7; return x; };
 )JS";
 
@@ -237,6 +240,24 @@ TEST_F(HostileTest, DeepRecursionIsARangeError) {
   EXPECT_EQ(outcome(run("recurse")), "kScriptError: RangeError: Maximum call stack size exceeded");
   expectHealthy();
   EXPECT_EQ(outcome(run("recurseCaught")), "ok: \"RangeError: Maximum call stack size exceeded\"");
+  expectHealthy();
+}
+
+TEST_F(HostileTest, ResultsOverTheLimitAreRefused) {
+  const char* kTooLarge = "kScriptError: The result is larger than 1 MB as JSON";
+  InvocationResult r = run("repeat", {"x", 1 << 20});  // two quotes over
+  EXPECT_EQ(outcome(r), kTooLarge);
+  EXPECT_NE(r.detail.find("limit of 1048576 bytes"), std::string::npos) << r.detail;
+  r = run("repeat", {"x", (1 << 20) - 2});
+  ASSERT_TRUE(r.status.ok()) << outcome(r);
+  EXPECT_EQ(r.value.get<std::string>().size(), (1u << 20) - 2);
+  // Measured in UTF-8: 600,000 UTF-16 units, 1.2 MB.
+  EXPECT_EQ(outcome(run("repeat", {"\u00e9", 600'000})), kTooLarge);
+  expectHealthy();
+  // A large thrown value is not copied into the detail either.
+  r = run("thrownBig");
+  EXPECT_EQ(r.status.code(), ErrorCode::kScriptError);
+  EXPECT_NE(r.detail.find("thrown value: over 16384 bytes as JSON"), std::string::npos) << r.detail.substr(0, 300);
   expectHealthy();
 }
 

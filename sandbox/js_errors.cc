@@ -66,9 +66,14 @@ JsErrorText describeJsError(v8::Local<v8::Context> context, v8::Local<v8::Value>
     if (tryGet(context, obj, "stack").ToLocal(&v) && v->IsString()) detail = utf8(isolate, v.As<v8::String>());
     v8::TryCatch tryCatch(isolate);
     nlohmann::json value;
-    if (v8ToJson(context, exception, &value) == ToJson::kOk && !(value.is_object() && value.empty())) {
+    // Bounded: the detail keeps kMaxErrorDetailBytes of it at most anyway.
+    ToJson converted = v8ToJson(context, exception, &value, kMaxErrorDetailBytes);
+    if (converted == ToJson::kOk && !(value.is_object() && value.empty())) {
       if (!detail.empty()) detail += "\n";
       detail += "thrown value: " + dumpJson(value);
+    } else if (converted == ToJson::kTooLarge) {
+      if (!detail.empty()) detail += "\n";
+      detail += "thrown value: over " + std::to_string(kMaxErrorDetailBytes) + " bytes as JSON";
     }
   }
   if (detail.empty()) detail = text;

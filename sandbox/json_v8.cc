@@ -37,11 +37,16 @@ v8::MaybeLocal<v8::Value> jsonToV8(v8::Local<v8::Context> context, const nlohman
   return v8::JSON::Parse(context, text);
 }
 
-ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nlohmann::json* out) {
+ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nlohmann::json* out, size_t maxBytes) {
   v8::Isolate* isolate = context->GetIsolate();
   if (value->IsUndefined() || value->IsFunction() || value->IsSymbol()) return ToJson::kUndefined;
   v8::Local<v8::String> text;
   if (!v8::JSON::Stringify(context, value).ToLocal(&text)) return ToJson::kThrew;
+  // Every UTF-16 unit is at least one byte of UTF-8: the length alone often decides.
+  if (static_cast<size_t>(text->Length()) > maxBytes ||
+      static_cast<size_t>(text->Utf8Length(isolate)) > maxBytes) {
+    return ToJson::kTooLarge;
+  }
   std::string s = utf8(isolate, text);
   // V8 turns an undefined result into the text "undefined", which no JSON
   // value serialises to (a string would be quoted).

@@ -6,6 +6,7 @@
 #include <v8.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -34,12 +35,15 @@ enum class ToJson {
   kThrew,      // JSON.stringify threw (a cycle, a BigInt, a throwing toJSON, termination);
                // the exception is pending in the caller's TryCatch
   kInvalid,    // the text is not representable here (a lone surrogate; too deep)
+  kTooLarge,   // the text is longer than the caller's `maxBytes`
 };
 
 // Converts with JSON.stringify semantics, using V8's internal stringify (never
 // the user-visible JSON.stringify). Runs the value's toJSON methods and
-// getters, so it must run inside the invocation's CPU budget.
-ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nlohmann::json* out);
+// getters, so it must run inside the invocation's CPU budget. A text longer
+// than `maxBytes` (UTF-8) is kTooLarge and never copied out of the heap.
+ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nlohmann::json* out,
+                size_t maxBytes = SIZE_MAX);
 
 // The UTF-8 text of a JS string; lone surrogates become U+FFFD.
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> value);

@@ -12,6 +12,9 @@ struct Limits {
   size_t heapBytes = 128u << 20;              // V8 heap per isolate; exceeding it retires the isolate
   size_t arrayBufferBytes = 64u << 20;        // ArrayBuffer backing stores per isolate
   size_t stackBytes = 512u << 10;             // JS stack per invocation (the thread has more)
+  // An invocation's result as JSON text: a larger one is refused
+  // (kScriptError) instead of being copied through the host and answered.
+  size_t resultBytes = 16u << 20;
 };
 
 }  // namespace ck::sandbox
