@@ -109,7 +109,7 @@ http::Response dispatchAnswer(Result<json> result, const std::string& requestId)
         return http::Response::error(st);
     }
   }
-  const json& out = *result;
+  json& out = *result;
   if (out.is_object() && out.contains("error") && out["error"].is_object()) {
     const json& e = out["error"];
     int status = 400;
@@ -124,7 +124,7 @@ http::Response dispatchAnswer(Result<json> result, const std::string& requestId)
   int status = 200;
   json value = nullptr;
   if (out.is_object()) {
-    if (out.contains("value")) value = out["value"];
+    if (auto it = out.find("value"); it != out.end()) value = std::move(*it);  // rows can be large: no copy
     if (out.contains("statusCode") && out["statusCode"].is_number_integer()) {
       int s = out["statusCode"].get<int>();
       if (s >= 100 && s <= 599) status = s;
