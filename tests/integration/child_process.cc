@@ -94,6 +94,21 @@ std::string readFile(const std::string& path) {
   return ss.str();
 }
 
+void writeFile(const std::string& path, const std::string& text) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+}
+
+RunOutcome runCloudkeep(const std::vector<std::string>& args, const std::string& outputPrefix) {
+  ChildProcess p(cloudkeepBinary(), args, outputPrefix);
+  RunOutcome r;
+  r.code = p.wait(std::chrono::seconds(60));
+  r.out = p.stdoutText();
+  r.err = p.stderrText();
+  return r;
+}
+
 std::string readAdminToken(const std::string& dataDir) {
   std::string token = readFile(dataDir + "/admin.token");
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();

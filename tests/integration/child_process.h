@@ -48,6 +48,16 @@ class TempDir {
 
 // Reads a file; empty when missing.
 std::string readFile(const std::string& path);
+// Writes `text` to `path`, making its folders.
+void writeFile(const std::string& path, const std::string& text);
+
+// One run of the cloudkeep binary to its end (at most a minute).
+struct RunOutcome {
+  int code = -1;  // the exit status, -1 when it did not end in time
+  std::string out;
+  std::string err;
+};
+RunOutcome runCloudkeep(const std::vector<std::string>& args, const std::string& outputPrefix);
 
 // The admin token kept in <dataDir>/admin.token, without its newline.
 std::string readAdminToken(const std::string& dataDir);

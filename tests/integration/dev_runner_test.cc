@@ -11,10 +11,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -28,36 +26,15 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-Outcome run(const std::vector<std::string>& args, const std::string& prefix) {
-  ChildProcess p(cloudkeepBinary(), args, prefix);
-  Outcome r;
-  r.code = p.wait(60s);
-  r.out = p.stdoutText();
-  r.err = p.stderrText();
-  return r;
-}
-
 // `cloudkeep ARGS` run with `dir` as the working folder (no --data: the
 // command finds ./.cloudkeep as a user in an app folder would).
-Outcome runIn(const std::string& dir, const std::string& args, const std::string& prefix) {
+RunOutcome runIn(const std::string& dir, const std::string& args, const std::string& prefix) {
   ChildProcess p("/bin/sh", {"-c", "cd '" + dir + "' && exec '" + cloudkeepBinary() + "' " + args}, prefix);
-  Outcome r;
+  RunOutcome r;
   r.code = p.wait(60s);
   r.out = p.stdoutText();
   r.err = p.stderrText();
   return r;
-}
-
-void writeFile(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
 }
 
 // A dev runner on an app folder, stopped with SIGINT by the test.
@@ -104,16 +81,6 @@ class DevRunner {
   json dev_;
 };
 
-// The fast password hash for the dev users made here.
-class DevRunnerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    setenv("CLOUDKEEP_PASSWORD_OPS", "1", 1);
-    setenv("CLOUDKEEP_PASSWORD_MEM_BYTES", "8192", 1);
-  }
-  TempDir dir_;
-};
-
 const char* kGreeterPolicy = R"({
   "name": "greeter",
   "roles": ["Member"],
@@ -139,6 +106,24 @@ std::string greeter(const std::string& word) {
          "Backendless.ServerCode.addService(Greeter);\n";
 }
 
+// The fast password hash for the dev users made here.
+class DevRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    setenv("CLOUDKEEP_PASSWORD_OPS", "1", 1);
+    setenv("CLOUDKEEP_PASSWORD_MEM_BYTES", "8192", 1);
+  }
+  // An app folder with Greeter (greet, whoami) and the dev users ana (Member) and bo.
+  std::string greeterApp() {
+    const std::string app = dir_.path() + "/greeter";
+    writeFile(app + "/cloudkeep.json", kGreeterPolicy);
+    writeFile(app + "/services/greeter.js", greeter("hello"));
+    return app;
+  }
+
+  TempDir dir_;
+};
+
 // Calls Greeter.greet("ana") until it answers `want` or `timeout` passes;
 // how long that took.
 std::optional<std::chrono::milliseconds> untilGreets(DevRunner& dev, const std::string& want,
@@ -155,9 +140,7 @@ std::optional<std::chrono::milliseconds> untilGreets(DevRunner& dev, const std::
 }
 
 TEST_F(DevRunnerTest, RedeploysOnChangeAndKeepsTheLastGoodVersion) {
-  const std::string app = dir_.path() + "/greeter";
-  writeFile(app + "/cloudkeep.json", kGreeterPolicy);
-  writeFile(app + "/services/greeter.js", greeter("hello"));
+  const std::string app = greeterApp();
   DevRunner dev(app, dir_.path() + "/dev");
   ASSERT_TRUE(dev.ready());
   const std::string banner = dev.process().stdoutText();
@@ -213,28 +196,18 @@ TEST_F(DevRunnerTest, RedeploysOnChangeAndKeepsTheLastGoodVersion) {
   ASSERT_TRUE(took) << dev.process().stderrText();
   std::printf("[ measured ] an edit served %lld ms after the write\n", static_cast<long long>(took->count()));
 
-  // The skipped folders: a seed or a data change redeploys nothing.
-  const std::string before = dev.process().stdoutText();
-  writeFile(app + "/seed/Thing.json", "[]");
-  writeFile(app + "/files/a.txt", "a");
-  writeFile(app + "/.hidden/x.js", "x");
-  std::this_thread::sleep_for(600ms);
-  EXPECT_EQ(dev.process().stdoutText(), before);
-
   dev.process().signal(SIGINT);
   EXPECT_EQ(dev.process().wait(20s), 0) << dev.process().stderrText();
 }
 
 TEST_F(DevRunnerTest, InvokeAsAUserOfTheApp) {
-  const std::string app = dir_.path() + "/greeter";
-  writeFile(app + "/cloudkeep.json", kGreeterPolicy);
-  writeFile(app + "/services/greeter.js", greeter("hello"));
+  const std::string app = greeterApp();
   DevRunner dev(app, dir_.path() + "/dev");
   ASSERT_TRUE(dev.ready());
 
   // As a Member: the code sees the user and the roles, no token and none of
   // the admin's headers.
-  Outcome o = runIn(app, "invoke Greeter.whoami --as ana@example.com", dir_.path() + "/i1");
+  RunOutcome o = runIn(app, "invoke Greeter.whoami --as ana@example.com", dir_.path() + "/i1");
   ASSERT_EQ(o.code, 0) << o.err;
   json who = json::parse(o.out);
   EXPECT_TRUE(who["userId"].is_string() && !who["userId"].get<std::string>().empty()) << o.out;
@@ -262,17 +235,17 @@ TEST_F(DevRunnerTest, InvokeAsAUserOfTheApp) {
   EXPECT_EQ(dev.call("Greeter", "whoami", nullptr, dev.login("bo@example.com", "pw-bo-123")).status, 403);
 
   // Unknown user, method, service; bad input.
-  o = run({"invoke", "Greeter.whoami", "--as", "nobody@example.com", "--data", dev.data()}, dir_.path() + "/i6");
+  o = runCloudkeep({"invoke", "Greeter.whoami", "--as", "nobody@example.com", "--data", dev.data()}, dir_.path() + "/i6");
   EXPECT_EQ(o.code, 1);
   EXPECT_NE(o.err.find("100600 as: no user \"nobody@example.com\""), std::string::npos) << o.err;
-  o = run({"invoke", "Greeter.nope", "--data", dev.data()}, dir_.path() + "/i7");
+  o = runCloudkeep({"invoke", "Greeter.nope", "--data", dev.data()}, dir_.path() + "/i7");
   EXPECT_EQ(o.code, 1);
   EXPECT_EQ(o.err.rfind("14002 ", 0), 0u) << o.err;
-  o = run({"invoke", "Nope.greet", "--data", dev.data()}, dir_.path() + "/i8");
+  o = runCloudkeep({"invoke", "Nope.greet", "--data", dev.data()}, dir_.path() + "/i8");
   EXPECT_EQ(o.err.rfind("14001 ", 0), 0u) << o.err;
-  o = run({"invoke", "Greeter", "--data", dev.data()}, dir_.path() + "/i9");
+  o = runCloudkeep({"invoke", "Greeter", "--data", dev.data()}, dir_.path() + "/i9");
   EXPECT_EQ(o.code, 2);
-  o = run({"invoke", "Greeter.greet", "--args", "{bad", "--data", dev.data()}, dir_.path() + "/i10");
+  o = runCloudkeep({"invoke", "Greeter.greet", "--args", "{bad", "--data", dev.data()}, dir_.path() + "/i10");
   EXPECT_EQ(o.code, 2);
 
   // A disabled user is refused.
@@ -314,7 +287,7 @@ TEST_F(DevRunnerTest, InvokeAsAUserOfTheApp) {
 
 TEST_F(DevRunnerTest, NewMakesAFolderThatTestsAndServes) {
   const std::string app = dir_.path() + "/projects/hello";
-  Outcome o = run({"new", app}, dir_.path() + "/n1");
+  RunOutcome o = runCloudkeep({"new", app}, dir_.path() + "/n1");
   ASSERT_EQ(o.code, 0) << o.err;
   for (const char* file : {"cloudkeep.json", "services/HelloService.js", "jsconfig.json", ".gitignore",
                            "types/backendless.d.ts", "seed/Greeting.json"}) {
@@ -326,11 +299,11 @@ TEST_F(DevRunnerTest, NewMakesAFolderThatTestsAndServes) {
   EXPECT_EQ(json::parse(readFile(app + "/cloudkeep.json"))["name"], "hello");
 
   // A folder that is not empty is refused and left alone.
-  o = run({"new", app}, dir_.path() + "/n2");
+  o = runCloudkeep({"new", app}, dir_.path() + "/n2");
   EXPECT_EQ(o.code, 2);
   EXPECT_NE(o.err.find("is not empty"), std::string::npos) << o.err;
 
-  o = run({"policy", "test", app, "--offline"}, dir_.path() + "/t1");
+  o = runCloudkeep({"policy", "test", app, "--offline"}, dir_.path() + "/t1");
   EXPECT_EQ(o.code, 0) << o.out << o.err;
   EXPECT_NE(o.out.find("5 of 5 policy tests passed"), std::string::npos) << o.out;
 
