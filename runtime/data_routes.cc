@@ -372,7 +372,9 @@ const std::string& tableOf(const http::Request& req) { return req.pathParam("tab
 http::Response find(const ClientRequest& client, const std::string& table, Result<storage::FindQuery> query) {
   if (!query.ok()) return http::Response::error(query.status());
   services::AppLease lease = client.app->lease();
-  return answer(lease.data().find(client.principal, client.call, table, std::move(query).value()));
+  Result<storage::RowsText> rows = lease.data().findText(client.principal, client.call, table, std::move(query).value());
+  if (!rows.ok()) return http::Response::error(rows.status());
+  return http::Response::jsonText(200, std::move(rows->json));
 }
 
 http::Response findByBody(http::Request& req, ClientRequest& client) {

@@ -93,16 +93,6 @@ bool allowNewColumns(const DataEnv& env, const Principal& principal) {
   return env.dynamicSchema || principal.isServerCode() || principal.isAdmin();
 }
 
-void stripPassword(json& value) {
-  if (value.is_object()) {
-    value.erase(std::string(kPassword));
-  } else if (value.is_array()) {
-    for (json& row : value) {
-      if (row.is_object()) row.erase(std::string(kPassword));
-    }
-  }
-}
-
 // Users: `password` may be neither filtered nor sorted on (either would be an
 // oracle for its hash). Compiles the clause and sortBy against the table's
 // schema without it; kInvalidWhere naming the column otherwise.
@@ -268,20 +258,36 @@ const char* describeType(std::string_view column, storage::ValueType type) {
 
 // --- Reads ---
 
-Result<json> DataService::find(const Principal& principal, const CallInfo& call, std::string_view table,
-                               storage::FindQuery query) {
+size_t rowCount(const json& rows) { return rows.size(); }
+size_t rowCount(const storage::RowsText& rows) { return rows.count; }
+
+template <typename Rows, typename Run>
+Result<Rows> DataService::findRows(const Principal& principal, const CallInfo& call, std::string_view table,
+                                   storage::FindQuery query, Run run) {
   Read read(env_, principal, call, Op::kDataFind);
   if (Status s = read.decide(table); !s.ok()) return s;
   if (std::optional<std::string> owner = ownerNarrowing(principal, read.decision())) query.ownerNarrowing = owner;
   if (isUsers(table)) {
     if (Status s = checkUsersQuery(env_.tables, query.where, query.sortBy); !s.ok()) {
-      return read.done(Result<json>(s), "");
+      return read.done(Result<Rows>(s), "");
     }
+    query.withheld = {std::string(kPassword)};
   }
-  Result<json> rows = env_.tables.find(table, query);
-  if (rows.ok() && isUsers(table)) stripPassword(*rows);
-  const size_t n = rows.ok() ? rows->size() : 0;
+  Result<Rows> rows = run(query);
+  const size_t n = rows.ok() ? rowCount(*rows) : 0;
   return read.done(std::move(rows), rowsDetail(n));
+}
+
+Result<json> DataService::find(const Principal& principal, const CallInfo& call, std::string_view table,
+                               storage::FindQuery query) {
+  return findRows<json>(principal, call, table, std::move(query),
+                        [&](const storage::FindQuery& q) { return env_.tables.find(table, q); });
+}
+
+Result<storage::RowsText> DataService::findText(const Principal& principal, const CallInfo& call,
+                                                std::string_view table, storage::FindQuery query) {
+  return findRows<storage::RowsText>(principal, call, table, std::move(query),
+                                     [&](const storage::FindQuery& q) { return env_.tables.findText(table, q); });
 }
 
 Result<json> DataService::findById(const Principal& principal, const CallInfo& call, std::string_view table,
@@ -290,8 +296,8 @@ Result<json> DataService::findById(const Principal& principal, const CallInfo& c
   if (Status s = read.decide(table); !s.ok()) return s;
   // Another user's row is not found, as if it did not exist.
   if (std::optional<std::string> owner = ownerNarrowing(principal, read.decision())) query.ownerNarrowing = owner;
+  if (isUsers(table)) query.withheld = {std::string(kPassword)};
   Result<json> row = env_.tables.findById(table, objectId, query);
-  if (row.ok() && isUsers(table)) stripPassword(*row);
   return read.done(std::move(row), "objectId " + std::string(objectId));
 }
 

@@ -32,8 +32,8 @@
 // and always for the admin and service code (DESIGN.md "Data rules").
 //
 // `Users` is a data table too, with three differences: `password` is never
-// returned by any read (not even to ServerCodeUser; it is stripped from
-// every row, whatever `props` asks for); a where clause or sortBy naming
+// returned by any read (not even to ServerCodeUser; it is never read from
+// the database, whatever `props` asks for: FindQuery::withheld); a where clause or sortBy naming
 // `password` is kInvalidWhere (it would be an oracle for the hash); and
 // every write through the data API (create, update, remove, bulk) is
 // refused with kInvalidArgument, after the decision: users are registered
@@ -98,6 +98,10 @@ class DataService {
   // can only narrow further).
   Result<nlohmann::json> find(const Principal& principal, const CallInfo& call, std::string_view table,
                               storage::FindQuery query);
+  // find's page as JSON text (TableStore::findText), for answers that would
+  // only serialise it.
+  Result<storage::RowsText> findText(const Principal& principal, const CallInfo& call, std::string_view table,
+                                     storage::FindQuery query);
   Result<nlohmann::json> findById(const Principal& principal, const CallInfo& call, std::string_view table,
                                   std::string_view objectId, storage::FindByIdQuery query = {});
   Result<int64_t> count(const Principal& principal, const CallInfo& call, std::string_view table,
@@ -121,6 +125,12 @@ class DataService {
   Result<nlohmann::json> describe(const Principal& principal, const CallInfo& call, std::string_view table);
 
  private:
+  // find and findText: decided, narrowed, run by `run` (the store's find or
+  // findText), audited.
+  template <typename Rows, typename Run>
+  Result<Rows> findRows(const Principal& principal, const CallInfo& call, std::string_view table,
+                        storage::FindQuery query, Run run);
+
   DataEnv env_;
 };
 

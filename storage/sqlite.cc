@@ -219,13 +219,15 @@ double Statement::columnDouble(int index) const {
   return sqlite3_column_double(stmt_, index);
 }
 
-std::string Statement::columnText(int index) const {
+std::string Statement::columnText(int index) const { return std::string(columnTextView(index)); }
+
+std::string_view Statement::columnTextView(int index) const {
   checkColumn(index, true);
   // text first, then bytes: the documented order for a stable length.
   const unsigned char* text = sqlite3_column_text(stmt_, index);
   int size = sqlite3_column_bytes(stmt_, index);
   if (text == nullptr) return {};
-  return std::string(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
+  return std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
 }
 
 std::vector<uint8_t> Statement::columnBlob(int index) const {
@@ -422,6 +424,21 @@ void WriteScope::commit() {
     tx_->commit();
   }
   done_ = true;
+}
+
+ReadScope::ReadScope(Database& db) : db_(db) {
+  if (db_.inTransaction()) return;
+  db_.prepare("BEGIN")->run();
+  owns_ = true;
+}
+
+ReadScope::~ReadScope() {
+  if (!owns_) return;
+  try {
+    db_.prepare("ROLLBACK")->run();
+  } catch (...) {
+    // SQLite already ended it (say after an I/O error); nothing is held.
+  }
 }
 
 }  // namespace ck::storage

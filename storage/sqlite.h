@@ -123,6 +123,9 @@ class Statement {
   int64_t columnInt64(int index) const;
   double columnDouble(int index) const;
   std::string columnText(int index) const;  // NULL reads as ""
+  // As columnText, without a copy: valid until the statement steps, resets
+  // or reads this column again.
+  std::string_view columnTextView(int index) const;
   std::vector<uint8_t> columnBlob(int index) const;
 
   // The first words of the SQL, as error messages show them.
@@ -289,6 +292,23 @@ class WriteScope {
   bool savepoint_ = false;
   bool done_ = false;
   std::optional<Transaction> tx_;
+};
+
+// One read's snapshot: a deferred transaction (BEGIN) of its own, so that
+// the statements of one read (the catalog, then the rows) see the same
+// database and the connection takes its read lock once; or nothing when the
+// connection is already inside a transaction. Ended (ROLLBACK: a read has
+// nothing to commit) by the destructor. Same thread rules as Database.
+class ReadScope {
+ public:
+  explicit ReadScope(Database& db);
+  ~ReadScope();  // never throws
+  ReadScope(const ReadScope&) = delete;
+  ReadScope& operator=(const ReadScope&) = delete;
+
+ private:
+  Database& db_;
+  bool owns_ = false;
 };
 
 }  // namespace ck::storage

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@
 namespace ck::storage {
 
 class Database;
+class Statement;
 
 // Limits of one request, refused with a clear error beyond.
 inline constexpr size_t kMaxPropertiesPerObject = 1000;
@@ -40,12 +42,20 @@ struct FindQuery {
   std::vector<std::string> props;    // columns to return ("*" = all); empty = all
   std::vector<std::string> excludeProps;
   std::optional<std::string> ownerNarrowing;  // only rows whose ownerId is this, filtered in SQL
+  std::vector<std::string> withheld;  // columns never read, whatever props says (Users' password)
 };
 
 struct FindByIdQuery {
   std::vector<std::string> props;
   std::vector<std::string> excludeProps;
   std::optional<std::string> ownerNarrowing;
+  std::vector<std::string> withheld;
+};
+
+// A page of rows as JSON text (an array), and how many rows it holds.
+struct RowsText {
+  std::string json;
+  size_t count = 0;
 };
 
 // The table store: an app's user tables, their schema and their rows, as the
@@ -163,7 +173,11 @@ class TableStore {
   // offset < 0; kInvalidProperties when props or excludeProps name a column
   // the table does not have; kInvalidWhere (1017) for a bad where clause or
   // sortBy; kUnknownTable.
+  // The catalog and the rows are read in one snapshot (ReadScope).
   Result<nlohmann::json> find(std::string_view table, const FindQuery& query);
+  // The same page written straight from the rows to JSON text, for answers
+  // that would only serialise the objects find builds.
+  Result<RowsText> findText(std::string_view table, const FindQuery& query);
 
   // The row, or kEntityNotFound (also when ownerNarrowing is set and the row
   // belongs to someone else).
@@ -199,7 +213,11 @@ class TableStore {
   Status insertRow(const TableInfo& table, std::string_view objectId, const std::optional<std::string>& ownerId,
                    int64_t nowMs, const std::vector<Assignment>& values);
   Result<Selection> select(const TableInfo& table, const std::vector<std::string>& props,
-                           const std::vector<std::string>& excludeProps);
+                           const std::vector<std::string>& excludeProps,
+                           const std::vector<std::string>& withheld = {});
+  // Runs find's query and calls `row` with each row of the page.
+  Status eachFound(std::string_view table, const FindQuery& query,
+                   const std::function<void(const Statement&, const Selection&, const std::string& table)>& row);
   Result<nlohmann::json> readById(const TableInfo& table, std::string_view objectId, const Selection& selection,
                                   const std::optional<std::string>& ownerNarrowing);
 

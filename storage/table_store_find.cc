@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "base/json_text.h"
+
 #include "storage/sqlite.h"
 #include "storage/table_names.h"
 #include "storage/table_store.h"
@@ -39,10 +41,42 @@ json readRow(const Statement& stmt, const std::vector<ColumnInfo>& columns, cons
   return row;
 }
 
+// readRow's object as JSON text, keys in the same (byte) order as the DOM
+// dumps them: the columns sorted by name, `___class` among them.
+void appendRow(std::string& out, const Statement& stmt, const std::vector<ColumnInfo>& columns,
+               const std::vector<size_t>& byName, const std::string& table) {
+  out += '{';
+  bool classDone = false;
+  auto appendClass = [&] {
+    appendJsonString(out, kClassProperty);
+    out += ':';
+    appendJsonString(out, table);
+    classDone = true;
+  };
+  for (size_t k = 0; k < byName.size(); ++k) {
+    const ColumnInfo& c = columns[byName[k]];
+    if (!classDone && std::string_view(c.name) > kClassProperty) {
+      appendClass();
+      out += ',';
+    }
+    appendJsonString(out, c.name);
+    out += ':';
+    appendStoredValue(out, stmt, static_cast<int>(byName[k]), c.type);
+    out += ',';
+  }
+  if (classDone) {
+    out.pop_back();  // the last column's comma
+  } else {
+    appendClass();
+  }
+  out += '}';
+}
+
 }  // namespace
 
 Result<TableStore::Selection> TableStore::select(const TableInfo& table, const std::vector<std::string>& props,
-                                                 const std::vector<std::string>& excludeProps) {
+                                                 const std::vector<std::string>& excludeProps,
+                                                 const std::vector<std::string>& withheld) {
   const std::vector<ColumnInfo> all = table.schema().columns;
   auto known = [&](const std::string& name) {
     return name == kClassProperty ||
@@ -64,7 +98,8 @@ Result<TableStore::Selection> TableStore::select(const TableInfo& table, const s
   Selection selection;
   for (const ColumnInfo& c : all) {
     bool wanted = everything || std::find(props.begin(), props.end(), c.name) != props.end();
-    bool excluded = std::find(excludeProps.begin(), excludeProps.end(), c.name) != excludeProps.end();
+    bool excluded = std::find(excludeProps.begin(), excludeProps.end(), c.name) != excludeProps.end() ||
+                    std::find(withheld.begin(), withheld.end(), c.name) != withheld.end();
     if (wanted && !excluded) selection.columns.push_back(c);
   }
   return selection;
@@ -82,7 +117,9 @@ Result<json> TableStore::readById(const TableInfo& table, std::string_view objec
   return readRow(*stmt, selection.columns, table.name);
 }
 
-Result<json> TableStore::find(std::string_view table, const FindQuery& query) {
+Status TableStore::eachFound(
+    std::string_view table, const FindQuery& query,
+    const std::function<void(const Statement&, const Selection&, const std::string& table)>& row) {
   if (query.pageSize > kMaxPageSize) return Status::error(ErrorCode::kPageSizeTooLarge);
   if (query.pageSize < 1) {
     return Status(ErrorCode::kInvalidArgument, "pageSize must be at least 1, not " + std::to_string(query.pageSize));
@@ -90,9 +127,10 @@ Result<json> TableStore::find(std::string_view table, const FindQuery& query) {
   if (query.offset < 0) {
     return Status(ErrorCode::kInvalidArgument, "offset cannot be negative, not " + std::to_string(query.offset));
   }
+  ReadScope snapshot(db_);
   Result<TableInfo> info = tableForData(table);
   if (!info.ok()) return info.status();
-  Result<Selection> selection = select(*info, query.props, query.excludeProps);
+  Result<Selection> selection = select(*info, query.props, query.excludeProps, query.withheld);
   if (!selection.ok()) return selection.status();
   const TableSchema schema = info->schema();
   Result<RowFilter> filter = compileRowFilter(query.where, schema, query.ownerNarrowing);
@@ -116,22 +154,51 @@ Result<json> TableStore::find(std::string_view table, const FindQuery& query) {
   stmt->bind(++index, query.pageSize);
   stmt->bind(++index, query.offset);
   requireParameterCount(*stmt, index);
+  while (stmt->step()) row(*stmt, *selection, info->name);
+  return Status();
+}
 
+Result<json> TableStore::find(std::string_view table, const FindQuery& query) {
   json rows = json::array();
-  while (stmt->step()) rows.push_back(readRow(*stmt, selection->columns, info->name));
+  Status s = eachFound(table, query, [&](const Statement& stmt, const Selection& selection, const std::string& name) {
+    rows.push_back(readRow(stmt, selection.columns, name));
+  });
+  if (!s.ok()) return s;
   return rows;
 }
 
+Result<RowsText> TableStore::findText(std::string_view table, const FindQuery& query) {
+  RowsText out;
+  out.json = "[";
+  std::vector<size_t> byName;
+  Status s = eachFound(table, query, [&](const Statement& stmt, const Selection& selection, const std::string& name) {
+    if (byName.empty() && !selection.columns.empty()) {
+      byName.resize(selection.columns.size());
+      for (size_t i = 0; i < byName.size(); ++i) byName[i] = i;
+      std::sort(byName.begin(), byName.end(),
+                [&](size_t a, size_t b) { return selection.columns[a].name < selection.columns[b].name; });
+    }
+    if (out.count > 0) out.json += ',';
+    appendRow(out.json, stmt, selection.columns, byName, name);
+    ++out.count;
+  });
+  if (!s.ok()) return s;
+  out.json += ']';
+  return out;
+}
+
 Result<json> TableStore::findById(std::string_view table, std::string_view objectId, const FindByIdQuery& query) {
+  ReadScope snapshot(db_);
   Result<TableInfo> info = tableForData(table);
   if (!info.ok()) return info.status();
-  Result<Selection> selection = select(*info, query.props, query.excludeProps);
+  Result<Selection> selection = select(*info, query.props, query.excludeProps, query.withheld);
   if (!selection.ok()) return selection.status();
   return readById(*info, objectId, *selection, query.ownerNarrowing);
 }
 
 Result<int64_t> TableStore::count(std::string_view table, std::string_view where,
                                   const std::optional<std::string>& ownerNarrowing) {
+  ReadScope snapshot(db_);
   Result<TableInfo> info = tableForData(table);
   if (!info.ok()) return info.status();
   Result<RowFilter> filter = compileRowFilter(where, info->schema(), ownerNarrowing);

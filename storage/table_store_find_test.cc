@@ -140,6 +140,53 @@ TEST_F(TableStoreTest, PropsAndExcludeProps) {
             ErrorCode::kInvalidProperties);
 }
 
+// findText writes, without the DOM, the text dumping find's rows gives:
+// every type, nulls, strings needing escapes, selections in any order.
+TEST_F(TableStoreTest, FindTextIsFindsRowsAsText) {
+  ASSERT_TRUE(store_->declareTable("Mixed", {{"when", ValueType::kDate}}).ok());
+  put("Mixed", {{"zeta", "last"}, {"Alpha", 1.5}, {"b", true}, {"when", 1700000000000LL}, {"n", 42},
+                {"doc", {{"k", {1, 2, nullptr}}, {"a", "\u00e9\n"}}}, {"s", "quote \" tab \t caf\xC3\xA9 \x01"}});
+  put("Mixed", {{"zeta", nullptr}, {"Alpha", -2.5e-7}, {"b", false}, {"n", -9007199254740991LL}, {"doc", json::array()}});
+  put("Mixed", {{"Alpha", 1e300}, {"s", ""}});
+  const std::vector<FindQuery> queries = {
+      {},
+      FindQuery{.props = {"zeta", "Alpha"}},
+      FindQuery{.props = {"___class"}},
+      FindQuery{.excludeProps = {"doc", "created"}},
+      FindQuery{.sortBy = {"Alpha desc"}, .pageSize = 2, .offset = 1},
+      FindQuery{.where = "b = true"},
+      FindQuery{.where = "n = 12345"},  // no rows
+  };
+  for (const FindQuery& q : queries) {
+    Result<json> rows = store_->find("Mixed", q);
+    Result<RowsText> text = store_->findText("Mixed", q);
+    ASSERT_TRUE(rows.ok() && text.ok());
+    EXPECT_EQ(text->json, rows->dump(-1, ' ', false, json::error_handler_t::replace));
+    EXPECT_EQ(text->count, rows->size());
+  }
+  EXPECT_EQ(store_->findText("Mixed", FindQuery{.pageSize = 101}).status().code(), ErrorCode::kPageSizeTooLarge);
+  EXPECT_EQ(store_->findText("Nope", {}).status().code(), ErrorCode::kUnknownTable);
+  EXPECT_EQ(store_->findText("Mixed", FindQuery{.where = "nope = 1"}).status().code(), ErrorCode::kInvalidWhere);
+}
+
+// A withheld column is never read, whatever props asks for.
+TEST_F(TableStoreTest, WithheldColumnsAreNeverReturned) {
+  std::string id = put("Account", {{"email", "a@example.com"}, {"secret", "hash"}})["objectId"];
+  for (const std::vector<std::string>& props : std::vector<std::vector<std::string>>{{}, {"*"}, {"secret", "email"}}) {
+    Result<json> rows = store_->find("Account", FindQuery{.props = props, .withheld = {"secret"}});
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_FALSE((*rows)[0].contains("secret"));
+    EXPECT_EQ((*rows)[0]["email"], "a@example.com");
+    Result<RowsText> text = store_->findText("Account", FindQuery{.props = props, .withheld = {"secret"}});
+    ASSERT_TRUE(text.ok());
+    EXPECT_EQ(text->json.find("hash"), std::string::npos);
+    Result<json> one = store_->findById("Account", id, FindByIdQuery{.props = props, .withheld = {"secret"}});
+    ASSERT_TRUE(one.ok());
+    EXPECT_FALSE(one->contains("secret"));
+  }
+}
+
 TEST_F(TableStoreTest, OwnerNarrowingHappensInSql) {
   // 15 rows: owners U1, U2 and none in turn, all with the same `created`.
   for (int i = 1; i <= 15; ++i) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/json_text.h"
 #include "storage/date_parse.h"
 #include "storage/sqlite.h"
 #include "storage/table_names.h"
@@ -174,6 +175,40 @@ json readStoredValue(const Statement& stmt, int index, ValueType type) {
     }
   }
   return nullptr;
+}
+
+void appendStoredValue(std::string& out, const Statement& stmt, int index, ValueType type) {
+  if (stmt.columnIsNull(index)) {
+    out += "null";
+    return;
+  }
+  switch (type) {
+    case ValueType::kString: appendJsonString(out, stmt.columnTextView(index)); return;
+    case ValueType::kNumber: {
+      double d = stmt.columnDouble(index);
+      if (d == std::trunc(d) && std::fabs(d) <= kMaxExactInteger) {
+        appendJsonInt(out, static_cast<int64_t>(d));
+      } else {
+        appendJsonDouble(out, d);
+      }
+      return;
+    }
+    case ValueType::kBoolean: out += stmt.columnInt64(index) != 0 ? "true" : "false"; return;
+    case ValueType::kDate: appendJsonInt(out, stmt.columnInt64(index)); return;
+    case ValueType::kJson: {
+      // The store writes compact JSON (nlohmann's dump), so valid text goes
+      // out as it is; a value that is not JSON (written by another tool)
+      // comes back as the string it is, as readStoredValue does.
+      std::string_view text = stmt.columnTextView(index);
+      if (json::accept(text)) {
+        out += text;
+      } else {
+        appendJsonString(out, text);
+      }
+      return;
+    }
+  }
+  out += "null";
 }
 
 std::string RowFilter::sql() const {

@@ -58,6 +58,10 @@ void requireParameterCount(const Statement& stmt, int count);
 
 // Column `index` of the current row of `stmt`, read as a column of `type`.
 nlohmann::json readStoredValue(const Statement& stmt, int index, ValueType type);
+// The same value appended to `out` as JSON text (what dumping
+// readStoredValue's result gives, but for the order of keys inside a json
+// column written by another tool).
+void appendStoredValue(std::string& out, const Statement& stmt, int index, ValueType type);
 
 // The rows a find, count or bulk write acts on: the compiled where clause
 // and, when the access layer narrowed the request to the caller's rows, the

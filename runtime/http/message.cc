@@ -33,9 +33,13 @@ const std::string& Request::pathParam(std::string_view name) const {
 }
 
 Response Response::json(int status, const nlohmann::json& body) {
+  return jsonText(status, body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+Response Response::jsonText(int status, std::string body) {
   Response r;
   r.status = status;
-  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.body = std::move(body);
   r.headers.emplace_back("Content-Type", "application/json");
   return r;
 }

@@ -78,6 +78,8 @@ struct Response {
   std::shared_ptr<const FileBody> file;
 
   static Response json(int status, const nlohmann::json& body);
+  // A body that already is JSON text.
+  static Response jsonText(int status, std::string body);
   // `{"code": <code>, "message": "..."}` with the code's HTTP status.
   static Response error(const Status& status);
   static Response error(ErrorCode code);

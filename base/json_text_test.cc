@@ -1,0 +1,75 @@
+#include "base/json_text.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+namespace ck {
+namespace {
+
+std::string dumped(const nlohmann::json& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+std::string written(std::string_view s) {
+  std::string out;
+  appendJsonString(out, s);
+  return out;
+}
+
+TEST(JsonText, StringsAreEscapedAsTheDomDumpsThem) {
+  const std::string cases[] = {
+      "",
+      "plain",
+      "quote \" backslash \\ slash /",
+      std::string("\b\f\n\r\t\x01\x1f\x7f", 8),
+      std::string("nul \0 inside", 12),
+      "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80",  // 2, 3 and 4-byte sequences
+      "lone \x80 continuation",
+      "truncated \xE2\x82",
+      "overlong \xC0\xAF and \xE0\x80\xAF",
+      "surrogate \xED\xA0\x80",
+      "past U+10FFFF \xF4\x90\x80\x80",
+      "\xFF\xFE",
+  };
+  for (const std::string& s : cases) EXPECT_EQ(written(s), dumped(s)) << nlohmann::json(s).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+}
+
+TEST(JsonText, RandomBytesMatchTheDomAndParseBack) {
+  std::mt19937 rng(20261128);
+  std::uniform_int_distribution<int> length(0, 24);
+  // Bytes biased towards the interesting ranges: controls, ASCII, UTF-8 leads
+  // and continuations.
+  const unsigned char alphabet[] = {0x00, 0x09, 0x1f, '"', '\\', 'a', 0x7f, 0x80, 0xbf, 0xc2, 0xc0,
+                                    0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xa0, 0x90, 0x8f};
+  std::uniform_int_distribution<size_t> pick(0, sizeof alphabet - 1);
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    for (int n = length(rng); n > 0; --n) s += static_cast<char>(alphabet[pick(rng)]);
+    const std::string text = written(s);
+    ASSERT_EQ(text, dumped(s));
+    ASSERT_TRUE(nlohmann::json::accept(text));
+  }
+}
+
+TEST(JsonText, NumbersRoundTrip) {
+  std::string out;
+  appendJsonInt(out, std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(out, "-9223372036854775808");
+  const double values[] = {1.5, -0.1, 1e300, 5e-324, 3.141592653589793, 9007199254740993.0, -2.5e-7};
+  for (double d : values) {
+    out.clear();
+    appendJsonDouble(out, d);
+    EXPECT_EQ(nlohmann::json::parse(out).get<double>(), d) << out;
+  }
+  for (double d : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+    out.clear();
+    appendJsonDouble(out, d);
+    EXPECT_EQ(out, "null");
+  }
+}
+
+}  // namespace
+}  // namespace ck
