@@ -174,9 +174,23 @@ std::optional<AppInfo> Host::findAppByName(std::string_view name) const {
 
 std::optional<ClientKind> Host::resolveKey(std::string_view appId, std::string_view apiKey) const {
   if (apiKey.empty()) return std::nullopt;
+  {
+    std::shared_lock lock(keysMu_);
+    if (auto it = knownKeys_.find(apiKey); it != knownKeys_.end()) {
+      if (it->second.appId != appId) return std::nullopt;
+      return it->second.kind;
+    }
+  }
   auto owner = store_->findKey(apiKey);
-  if (!owner || owner->appId != appId) return std::nullopt;
-  return parseClientKind(owner->kind);
+  if (!owner) return std::nullopt;
+  std::optional<ClientKind> kind = parseClientKind(owner->kind);
+  if (!kind) return std::nullopt;
+  {
+    std::unique_lock lock(keysMu_);
+    knownKeys_.emplace(std::string(apiKey), KnownKey{owner->appId, *kind});
+  }
+  if (owner->appId != appId) return std::nullopt;
+  return kind;
 }
 
 bool Host::checkAdminToken(std::string_view presented) const {

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -99,6 +100,15 @@ class Host {
   std::map<std::string, std::unique_ptr<storage::AppStore>, std::less<>> appStores_;  // GUARDED_BY(mu_)
   std::mutex appsMu_;  // never held while an App is made
   std::map<std::string, std::unique_ptr<App>, std::less<>> apps_;  // GUARDED_BY(appsMu_)
+  // API keys found in the store, so a request does not read host.db: a key
+  // never changes its app or kind once made, and only keys that exist are
+  // kept (at most four per app).
+  struct KnownKey {
+    std::string appId;
+    ClientKind kind;
+  };
+  mutable std::shared_mutex keysMu_;
+  mutable std::map<std::string, KnownKey, std::less<>> knownKeys_;  // GUARDED_BY(keysMu_)
 };
 
 // App names: 1 to 64 of [A-Za-z0-9_.-], starting with a letter or digit.
