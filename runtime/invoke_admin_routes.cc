@@ -136,24 +136,13 @@ void startInvokeAs(services::Host& host, services::Invoker& invoker, services::D
 
 void addInvokeAsRoute(http::Router& router, services::Host& host, services::Invoker& invoker,
                       services::Deployer& deployer, http::WorkerPool& pool, Logger& log) {
-  router.addAsync(
-      "POST", "/admin/apps/{id}/invoke",
-      adminOnlyAsync(host,
-                     [&host, &invoker, &deployer, &pool, &log](http::Request& req, http::Responder responder) {
-                       auto request = std::make_shared<http::Request>(req);
-                       auto answerTo = std::make_shared<http::Responder>(std::move(responder));
-                       pool.post(
-                           [&host, &invoker, &deployer, &log, request, answerTo] {
-                             try {
-                               startInvokeAs(host, invoker, deployer, *request, answerTo);
-                             } catch (const std::exception& e) {
-                               log.error("admin invoke threw", {{"id", request->requestId}, {"error", e.what()}});
-                               answerTo->send(http::Response::error(ErrorCode::kInternal,
-                                                                    "Internal error, ref " + request->requestId));
-                             }
-                           },
-                           nullptr);
-                     }),
+  router.addAsync("POST", "/admin/apps/{id}/invoke",
+                  adminOnlyAsync(host, onDirectLane(pool, log, "admin invoke threw",
+                                                    [&host, &invoker, &deployer](
+                                                        const http::Request& req,
+                                                        std::shared_ptr<http::Responder> responder) {
+                                                      startInvokeAs(host, invoker, deployer, req, std::move(responder));
+                                                    })),
       {.maxBodyBytes = kMaxInvokeAsBodyBytes});
 }
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/http/worker_pool.h"
 #include "services/audit.h"
 #include "services/host.h"
 #include "services/invoker.h"
@@ -53,6 +54,24 @@ http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handl
       return;
     }
     handler(req, std::move(responder));
+  };
+}
+
+http::AsyncHandler onDirectLane(http::WorkerPool& pool, Logger& log, const char* what, DirectLaneWork work) {
+  return [&pool, &log, what, work = std::move(work)](http::Request& req, http::Responder responder) {
+    // WorkerPool takes copyable functions: share the request copy and the one-shot.
+    auto request = std::make_shared<http::Request>(req);
+    auto answerTo = std::make_shared<http::Responder>(std::move(responder));
+    pool.post(
+        [&log, what, work, request, answerTo] {
+          try {
+            work(*request, answerTo);
+          } catch (const std::exception& e) {
+            log.error(what, {{"id", request->requestId}, {"error", e.what()}});
+            answerTo->send(http::Response::error(ErrorCode::kInternal, "Internal error, ref " + request->requestId));
+          }
+        },
+        nullptr);
   };
 }
 

@@ -1,15 +1,22 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string_view>
 
+#include "base/log.h"
 #include "runtime/http/router.h"
 #include "services/call_info.h"
 
 namespace ck::services {
 class Host;
 class Invoker;
+}
+
+namespace ck::http {
+class WorkerPool;
 }
 
 namespace ck::runtime {
@@ -22,6 +29,14 @@ void addHealthRoutes(http::Router& router);
 http::Handler adminOnly(services::Host& host, http::Handler handler);
 // The same for an asynchronous route (the check runs on the loop thread).
 http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handler);
+
+// An asynchronous route whose work starts on the direct lane (it reads the
+// databases, so never on the loop thread) and answers later, e.g. from the
+// JS lane: `work` gets a copy of the request and the one-shot responder on
+// a worker of `pool`. An exception it throws is logged under `what` and
+// answered 500 with the request id. `pool` and `log` outlive the route.
+using DirectLaneWork = std::function<void(const http::Request&, std::shared_ptr<http::Responder>)>;
+http::AsyncHandler onDirectLane(http::WorkerPool& pool, Logger& log, const char* what, DirectLaneWork work);
 
 // Query parameters of the admin routes. A 400 (kInvalidArgument) naming
 // the parameter: `Query parameter "limit": must be ...`.
