@@ -10,6 +10,7 @@
 #include "services/host.h"
 #include "services/policy.h"
 #include "tools/deploy_commands.h"
+#include "tools/dev_json_place.h"
 #include "tools/dev_setup.h"
 #include "tools/files.h"
 
@@ -17,43 +18,34 @@ namespace ck::tools {
 
 using nlohmann::json;
 
-std::string jsonErrorPlace(const std::string& file, const std::string& text, size_t byte) {
-  size_t line = 1;
-  size_t column = 1;
-  // nlohmann counts bytes read, 1-based: the offending one is at byte - 1.
-  size_t end = std::min(text.size(), byte > 0 ? byte - 1 : 0);
-  for (size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return fmt::format("{}:{}:{}", file, line, column);
-}
-
 namespace {
 
 // cloudkeep.json checked: the parsed policy, or the one-line reason naming
-// the file (with line and column for a syntax error).
+// the file, line and column.
 Result<services::Policy> checkPolicyText(const std::string& text) {
   try {
-    json parsed = json::parse(text);  // for the error's place only
+    json parsed = json::parse(text);  // for the place of a syntax error only
     (void)parsed;
   } catch (const json::parse_error& e) {
     std::string what = e.what();
     size_t colon = what.find(": ", what.find("column"));
     std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
+    // nlohmann counts the bytes read: the offending one is the last.
+    TextPlace place = placeOfOffset(text, e.byte > 0 ? e.byte - 1 : 0);
     return Status(ErrorCode::kInvalidArgument,
-                  fmt::format("{}: not valid JSON: {}", jsonErrorPlace("cloudkeep.json", text, e.byte), detail));
+                  fmt::format("cloudkeep.json:{}:{}: not valid JSON: {}", place.line, place.column, detail));
   }
   Result<services::Policy> policy = services::parsePolicy(text);
-  if (!policy.ok()) {
-    const std::string& m = policy.status().message();
-    return Status(policy.status().code(), m.rfind("cloudkeep.json", 0) == 0 ? m : "cloudkeep.json: " + m);
-  }
+  if (!policy.ok()) return Status(policy.status().code(), withJsonPlace("cloudkeep.json", text, policy.status().message()));
   return policy;
+}
+
+// A refused deploy's reason, with the place in cloudkeep.json when it is about it.
+std::string deployReason(const Status& st, const std::string& policyText) {
+  constexpr std::string_view kPrefix = "cloudkeep.json: ";
+  const std::string& m = st.message();
+  if (m.rfind(kPrefix, 0) != 0) return m;
+  return withJsonPlace("cloudkeep.json", policyText, m.substr(kPrefix.size()));
 }
 
 }  // namespace
@@ -100,7 +92,7 @@ void DevReloader::reload() {
   call.requestId = "dev";
   call.devMode = true;
   Result<services::DeployOutcome> outcome = deployer_.deploy(appId_, std::move(now.files), now.policy, call);
-  if (!outcome.ok()) return fail(outcome.status().message());
+  if (!outcome.ok()) return fail(deployReason(outcome.status(), now.policy));
   for (const std::string& warning : outcome->warnings) {
     std::fprintf(stderr, "cloudkeep dev: policy warning: %s\n", warning.c_str());
   }

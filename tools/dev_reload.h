@@ -50,8 +50,4 @@ class DevReloader {
   std::optional<Inputs> lastTried_;
 };
 
-// "cloudkeep.json:3:14" for a JSON syntax error of `text` at byte `byte`
-// (1-based line and column), for messages that point an editor there.
-std::string jsonErrorPlace(const std::string& file, const std::string& text, size_t byte);
-
 }  // namespace ck::tools

@@ -177,6 +177,16 @@ TEST_F(DevRunnerTest, RedeploysOnChangeAndKeepsTheLastGoodVersion) {
                       5s))
       << dev.process().stderrText();
   EXPECT_EQ(json::parse(dev.call("Greeter", "greet", "ana").body, nullptr, false), "hi ana");
+  // A policy error: the place of the field it names.
+  std::string policy = kGreeterPolicy;
+  policy.replace(policy.find("[\"Member\"], \"on\""), 10, "[\"Membr\"]");
+  writeFile(app + "/cloudkeep.json", policy);
+  ASSERT_TRUE(waitFor([&] { return dev.process().stderrText().find("cloudkeep.json:6:") != std::string::npos; }, 5s))
+      << dev.process().stderrText();
+  EXPECT_NE(dev.process().stderrText().find("cloudkeep.json:6:38: rules[1].roles[0]: \"Membr\" is not a declared "
+                                            "role"),
+            std::string::npos)
+      << dev.process().stderrText();
 
   // Fixed again: the new code, which requires a file of a folder made since start.
   writeFile(app + "/cloudkeep.json", kGreeterPolicy);
