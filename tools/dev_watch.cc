@@ -80,7 +80,15 @@ void FolderWatcher::addTree(const std::string& rel) {
   int wd = inotify_add_watch(inotifyFd_, path.c_str(), kFolderEvents);
   if (wd < 0) {
     // Gone again already (ENOENT), or a symlink / file (ENOTDIR): nothing to watch.
-    if (errno != ENOENT && errno != ENOTDIR) {
+    if (errno == ENOSPC) {
+      if (!warnedLimit_) {
+        std::fprintf(stderr,
+                     "cloudkeep dev: cannot watch %s and further folders: the inotify watch limit is reached "
+                     "(sysctl fs.inotify.max_user_watches); changes there are not seen\n",
+                     path.c_str());
+      }
+      warnedLimit_ = true;
+    } else if (errno != ENOENT && errno != ENOTDIR) {
       std::fprintf(stderr, "cloudkeep dev: cannot watch %s: %s\n", path.c_str(), std::strerror(errno));
     }
     return;

@@ -58,6 +58,7 @@ class FolderWatcher {
   int inotifyFd_ = -1;
   int wakeFd_ = -1;                  // an eventfd: stop() writes it
   std::map<int, std::string> dirs_;  // watch descriptor -> folder relative to root; the watcher thread's once started
+  bool warnedLimit_ = false;         // the inotify watch limit was reported (as dirs_)
   std::thread thread_;
 };
 

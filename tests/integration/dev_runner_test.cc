@@ -225,6 +225,11 @@ TEST_F(DevRunnerTest, InvokeAsAUserOfTheApp) {
   EXPECT_TRUE(who["userToken"].is_null()) << o.out;
   EXPECT_FALSE(who["headers"].contains("authorization")) << o.out;
 
+  // With another key kind, the caller holds that key's role.
+  o = runIn(app, "invoke Greeter.whoami --as ana@example.com --key JS", dir_.path() + "/i1b");
+  ASSERT_EQ(o.code, 0) << o.err;
+  EXPECT_EQ(json::parse(o.out)["userRoles"], json({"AuthenticatedUser", "JSUser", "Member"})) << o.out;
+
   o = runIn(app, "invoke Greeter.greet --as ana@example.com --args '\"ana\"'", dir_.path() + "/i2");
   ASSERT_EQ(o.code, 0) << o.err;
   EXPECT_EQ(json::parse(o.out), "hello ana");
