@@ -144,7 +144,7 @@ TEST(PolicyCli, DevAppliesThePolicyAndTheCommandsFindIt) {
   // In the app folder under dev: no flags at all.
   r = run({"policy", "test", app}, dir.path() + "/t1");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_NE(r.out.find("11 of 11 policy tests passed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("23 of 23 policy tests passed"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("offline"), std::string::npos) << "ran against the server: " << r.out;
 
   // A wrong expectation fails, with the trace of the failing test.
@@ -155,7 +155,7 @@ TEST(PolicyCli, DevAppliesThePolicyAndTheCommandsFindIt) {
             replaced(text, R"("on": "data:Restaurant", "expect": "deny" })", R"("on": "data:Restaurant", "expect": "grant" })"));
   r = run({"policy", "test", wrong, "--data", data}, dir.path() + "/t2");
   EXPECT_EQ(r.code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("10 of 11 policy tests passed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("22 of 23 policy tests passed"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("FAIL tests[0]: boris@example.com (REST) find data:Restaurant: expected grant, got deny"),
             std::string::npos)
       << r.out;
@@ -165,7 +165,7 @@ TEST(PolicyCli, DevAppliesThePolicyAndTheCommandsFindIt) {
   // An invalid policy is refused naming the field; the old one stays in force.
   const std::string bad = dir.path() + "/bad";
   std::filesystem::create_directories(bad);
-  writeFile(bad + "/cloudkeep.json", replaced(text, R"("on": "data:Menu")", R"("on": "date:Menu")"));
+  writeFile(bad + "/cloudkeep.json", replaced(text, R"("on": "service:POSService")", R"("on": "date:POSService")"));
   r = run({"policy", "apply", bad, "--data", data}, dir.path() + "/a1");
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_NE(r.err.find("rules[1].on: "), std::string::npos) << r.err;
@@ -231,8 +231,8 @@ TEST(PolicyCli, DevRefusesBrokenFilesNamingThem) {
   const std::vector<Case> cases = {
       {"policy",
        [](const std::string& app) {
-         writeFile(app + "/cloudkeep.json",
-                   replaced(readFile(app + "/cloudkeep.json"), R"("on": "data:Menu")", R"("on": "date:Menu")"));
+         writeFile(app + "/cloudkeep.json", replaced(readFile(app + "/cloudkeep.json"), R"("on": "service:POSService")",
+                                                     R"("on": "date:POSService")"));
        },
        "cloudkeep.json: rules[1].on: "},
       {"notArray", [](const std::string& app) { writeFile(app + "/seed/Restaurant.json", R"({"name": "x"})"); },
@@ -263,10 +263,10 @@ TEST(PolicyCli, PolicyTestRunsOfflineWithoutAServer) {
   Outcome r = run({"policy", "test", app, "--data", dir.path() + "/nothing"}, dir.path() + "/t1");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("offline"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("11 of 11 policy tests passed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("23 of 23 policy tests passed"), std::string::npos) << r.out;
   r = run({"policy", "test", app, "--offline"}, dir.path() + "/t2");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
-  EXPECT_EQ(r.out, "11 of 11 policy tests passed\n");
+  EXPECT_EQ(r.out, "23 of 23 policy tests passed\n");
   // An invalid file is refused before anything runs.
   writeFile(app + "/cloudkeep.json", R"({"rules": [{"grant": ["find"], "roles": ["Nobody"], "on": "data:T"}]})");
   r = run({"policy", "test", app, "--offline"}, dir.path() + "/t3");
