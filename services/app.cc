@@ -241,12 +241,7 @@ Result<Principal> App::principalFor(ClientKind key, const std::optional<std::str
 }
 
 Status App::denied(ErrorCode code, const Decision& decision) const {
-  std::string message(errorInfo(code).defaultMessage);
-  if (config_.devMode) {
-    message += " (decided at level " + std::to_string(static_cast<int>(decision.level)) + ", " +
-               std::string(decisionLevelName(decision.level)) + ": " + std::string(decision.text) + ")";
-  }
-  return Status(code, std::move(message));
+  return denialStatus(code, decision, config_.devMode);
 }
 
 // --- Users ---

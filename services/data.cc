@@ -40,13 +40,7 @@ ErrorCode deniedCode(Op op) {
 // A denial: the operation's code; in dev mode the message also names the
 // deciding level and rule (never in production: rules are the app's secret).
 Status denial(Op op, const Decision& decision, const CallInfo& call) {
-  const ErrorCode code = deniedCode(op);
-  std::string message(errorInfo(code).defaultMessage);
-  if (call.devMode) {
-    message += " (decided at level " + std::to_string(static_cast<int>(decision.level)) + ", " +
-               std::string(decisionLevelName(decision.level)) + ": " + std::string(decision.text) + ")";
-  }
-  return Status(code, std::move(message));
+  return denialStatus(deniedCode(op), decision, call.devMode);
 }
 
 // data:<table>, or kUnknownTable for a name the access layer or the store

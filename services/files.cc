@@ -29,12 +29,7 @@ ResourceRef fileResource(std::string_view normalisedPath) {
 // A denial: 4000; in dev mode the message also names the deciding level and
 // rule (never in production: rules are the app's secret).
 Status denial(const Decision& decision, const CallInfo& call) {
-  std::string message(errorInfo(ErrorCode::kNoPermissionFiles).defaultMessage);
-  if (call.devMode) {
-    message += " (decided at level " + std::to_string(static_cast<int>(decision.level)) + ", " +
-               std::string(decisionLevelName(decision.level)) + ": " + std::string(decision.text) + ")";
-  }
-  return Status(ErrorCode::kNoPermissionFiles, std::move(message));
+  return denialStatus(ErrorCode::kNoPermissionFiles, decision, call.devMode);
 }
 
 template <typename T>

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <span>
 
+#include "base/errors.h"
 #include "services/policy_index.h"
 
 namespace ck::services {
@@ -533,6 +534,18 @@ const std::vector<BuiltinRule>& builtinRules() {
        R"({"deny":["impersonate"],"roles":["ServerCodeUser"],"on":"users"})"},
   };
   return kRules;
+}
+
+Status denialStatus(ErrorCode code, const Decision& decision, bool devMode) {
+  std::string message(errorInfo(code).defaultMessage);
+  if (devMode) {
+    // Default decisions' texts already start with the level's name.
+    const std::string_view level = decisionLevelName(decision.level);
+    message += " (decided at level " + std::to_string(static_cast<int>(decision.level)) + ", ";
+    if (!decision.text.starts_with(level)) message += std::string(level) + ": ";
+    message += std::string(decision.text) + ")";
+  }
+  return Status(code, std::move(message));
 }
 
 Decision evaluate(const BoundPolicy& policy, const Principal& principal, Op op, const ResourceRef& resource,

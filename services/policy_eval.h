@@ -42,6 +42,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
+
 #include "services/access_principal.h"
 #include "services/access_resource.h"
 #include "services/access_types.h"
@@ -162,6 +164,12 @@ struct ObjectFacts {
 // one stored row, when the operation is about one). No trace.
 Decision evaluate(const BoundPolicy& policy, const Principal& principal, Op op, const ResourceRef& resource,
                   const ObjectFacts* object = nullptr);
+
+// A denial as clients see it: `code` with its default message; in dev mode
+// the message also names the deciding level and rule ("... (decided at level
+// 7, default: DENY for client principals)"). Never in production: the rules
+// are the app's own business.
+Status denialStatus(ErrorCode code, const Decision& decision, bool devMode);
 
 // The decision ServerCodeUser of `service` would get (what evaluate() gives
 // that principal), for explain, policy tests and tools: a Decision is a

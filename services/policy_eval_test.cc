@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/errors.h"
 #include "services/policy_bind.h"
 
 namespace ck::services {
@@ -493,6 +494,34 @@ TEST(PolicyExplainTest, UserBeatsRoleAndServiceGrantsAreTheirOwnStep) {
   EXPECT_EQ(grant.why, "\"data:R\" does not cover data:T");
   // The user rule is not ServerCodeUser's.
   EXPECT_EQ(s.decision.trace[1].why, "ServerCodeUser has no user (the caller never counts)");
+}
+
+}  // namespace
+}  // namespace ck::services
+
+namespace ck::services {
+namespace {
+
+// A denial names level and rule in dev mode only, and names each once.
+TEST(DenialStatus, DevModeNamesTheLevelAndRuleOnce) {
+  Decision byDefault;
+  byDefault.level = DecisionLevel::kDefault;
+  byDefault.text = "default: DENY for client principals";
+  Status dev = denialStatus(ErrorCode::kNoPermissionFind, byDefault, /*devMode=*/true);
+  EXPECT_EQ(dev.code(), ErrorCode::kNoPermissionFind);
+  EXPECT_NE(dev.message().find("(decided at level 7, default: DENY for client principals)"), std::string::npos)
+      << dev.message();
+  EXPECT_EQ(dev.message().find("default: default"), std::string::npos) << dev.message();
+
+  Decision byRule;
+  byRule.level = DecisionLevel::kExact;
+  byRule.text = R"(rules[0] {"deny":["find"],"roles":["Customer"],"on":"data:Restaurant"})";
+  Status rule = denialStatus(ErrorCode::kNoPermissionFind, byRule, /*devMode=*/true);
+  EXPECT_NE(rule.message().find("(decided at level 2, exact resource: rules[0] "), std::string::npos)
+      << rule.message();
+
+  Status production = denialStatus(ErrorCode::kNoPermissionFind, byRule, /*devMode=*/false);
+  EXPECT_EQ(production.message(), errorInfo(ErrorCode::kNoPermissionFind).defaultMessage);
 }
 
 }  // namespace
