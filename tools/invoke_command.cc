@@ -43,15 +43,15 @@ int runInvoke(const std::string& dataDir, const InvokeOptions& options) {
   }
   if (!options.as.empty()) body["as"] = options.as;
   if (!options.key.empty()) body["key"] = options.key;
-  std::string appId = options.appId.empty() ? devAppId(dataDir) : options.appId;
-  if (appId.empty()) {
-    std::fprintf(stderr, "cloudkeep: --app ID is required (no app id in %s/dev.json)\n", dataDir.c_str());
-    return kExitUsage;
-  }
   Result<AdminTarget> target = findAdminServer(dataDir);
   if (!target.ok()) {
     std::fprintf(stderr, "cloudkeep: %s\n", target.status().message().c_str());
     return kExitNoServer;
+  }
+  std::string appId = options.appId.empty() ? devAppId(dataDir) : options.appId;
+  if (appId.empty()) {
+    std::fprintf(stderr, "cloudkeep: --app ID is required (no app id in %s/dev.json)\n", dataDir.c_str());
+    return kExitUsage;
   }
   AdminReply reply = callAdmin(*target, "POST", "/admin/apps/" + http::percentEncode(appId) + "/invoke", body.dump());
   if (reply.exitCode == kExitNoServer) {

@@ -262,6 +262,8 @@ TEST_F(DevRunnerTest, InvokeAsAUserOfTheApp) {
   EXPECT_EQ(o.code, 2);
   o = runCloudkeep({"invoke", "Greeter.greet", "--args", "{bad", "--data", dev.data()}, dir_.path() + "/i10");
   EXPECT_EQ(o.code, 2);
+  o = runCloudkeep({"invoke", "Greeter.greet", "--data", dir_.path() + "/nothing"}, dir_.path() + "/i10b");
+  EXPECT_EQ(o.code, 3) << o.err;
 
   // A disabled user is refused.
   std::string token = readAdminToken(dev.data());
