@@ -73,6 +73,8 @@ int main(int argc, char** argv) {
   devCmd->add_flag("--reseed", dev.reseed,
                    "Load seed/<Table>.json again, deleting those tables' rows first (seeds otherwise load only "
                    "on the first start on the data folder)");
+  devCmd->add_flag("--no-watch", dev.noWatch,
+                   "Do not redeploy when the folder changes (deploy with `cloudkeep deploy` instead)");
 
   // Policy commands. Those given an APP_DIR use APP_DIR/.cloudkeep as the data
   // folder when it exists and --data is not given; --app defaults to dev.json's app.

@@ -22,6 +22,8 @@ struct DevOptions {
   // Without it, seeds load only on the first start of the dev runner on
   // the data folder.
   bool reseed = false;
+  // Do not watch the folder: changes are deployed with `cloudkeep deploy`.
+  bool noWatch = false;
 };
 // `cloudkeep dev APP_DIR`: the local dev runner; runs until SIGINT/SIGTERM.
 int runDev(runtime::Config config, const DevOptions& options);

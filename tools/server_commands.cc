@@ -204,7 +204,9 @@ int runDev(runtime::Config config, const DevOptions& options) {
   // Hot reload: a change of the folder redeploys cloudkeep.json and the services.
   DevReloader reloader(server.host(), server.deployer(), app->id, options.appDir);
   FolderWatcher watcher(options.appDir, config.dataDir, kReloadQuiet, [&reloader] { reloader.reload(); });
-  if (Status st = watcher.start(); !st.ok()) {
+  if (options.noWatch) {
+    std::printf("Not watching %s (--no-watch).\n", options.appDir.c_str());
+  } else if (Status st = watcher.start(); !st.ok()) {
     std::fprintf(stderr, "cloudkeep dev: not watching %s for changes: %s\n", options.appDir.c_str(),
                  st.message().c_str());
   } else {

@@ -83,7 +83,9 @@ class DeployCli : public ::testing::Test {
 
 TEST_F(DeployCli, DevDeploysThenDeployAndRollback) {
   std::optional<ChildProcess> dev;
-  dev.emplace(cloudkeepBinary(), std::vector<std::string>{"dev", app_, "--port", "0"}, dir_.path() + "/dev");
+  // Not watching: the edits below reach the server through `cloudkeep deploy` alone.
+  dev.emplace(cloudkeepBinary(), std::vector<std::string>{"dev", app_, "--port", "0", "--no-watch"},
+              dir_.path() + "/dev");
   ASSERT_TRUE(waitFor([&] { return !readFile(data_ + "/dev.json").empty(); }, 30s)) << dev->stderrText();
   EXPECT_NE(dev->stdoutText().find("services deployed as version 1"), std::string::npos) << dev->stdoutText();
   HttpResult r = greet("ana");
