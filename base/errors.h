@@ -48,6 +48,7 @@
   X(kAppBusy, 100429, 429, "Too many invocations queued for this app")               \
   X(kHeadersTooLarge, 100431, 431, "Request headers too large")                        \
   X(kTooManyLogins, 100432, 429, "Too many failed logins; try again later")             \
+  X(kLoginLaneFull, 100433, 503, "Too many logins waiting; try again shortly")          \
   X(kInternal, 100500, 500, "Internal error")                                          \
   X(kNotImplemented, 100501, 501, "Not implemented")                                   \
   X(kTooManyConnections, 100503, 503, "Too many connections")                          \

@@ -105,6 +105,7 @@ Status applyEnvironment(Config& config, const std::function<const char*(const ch
   }
   for (Status st : {
            readNumber<size_t>(getenv, "CLOUDKEEP_LOGIN_WORKERS", 1, 64, &config.loginWorkers),
+           readNumber<size_t>(getenv, "CLOUDKEEP_LOGIN_QUEUE", 1, 100'000, &config.loginQueue),
            readNumber<int64_t>(getenv, "CLOUDKEEP_SESSION_TIMEOUT_SECONDS", 60, 10LL * 365 * 24 * 3600,
                                &config.sessionTimeoutSeconds),
            readNumber<uint64_t>(getenv, "CLOUDKEEP_PASSWORD_OPS", 1, 16, &config.passwordOpsLimit),

@@ -36,6 +36,10 @@ struct Config {
   // a lane of their own, so no other request waits behind one.
   // Env: CLOUDKEEP_LOGIN_WORKERS.
   size_t loginWorkers = 2;
+  // Logins and registrations waiting for or in a login thread at once;
+  // beyond, a login is answered 503 (kLoginLaneFull) at once instead of
+  // queueing behind minutes of hashing. Env: CLOUDKEEP_LOGIN_QUEUE.
+  size_t loginQueue = 256;
   // Dev mode (`cloudkeep dev`): a denial's message names the deciding rule,
   // and saves may add tables and columns unless the app setting
   // "dynamicSchema" says otherwise.

@@ -94,7 +94,7 @@ class Server::Impl {
     // Logins and registrations (argon2id) have a pool of their own, so they
     // never hold a direct-lane worker; their routes need it, hence here.
     loginPool_ = std::make_unique<http::WorkerPool>(&loop_, config_.loginWorkers);
-    addUserRoutes(router_, *host_, *loginPool_, log_);
+    addUserRoutes(router_, *host_, *loginPool_, config_.loginQueue, log_);
     addServiceRoutes(router_, *host_, *invoker_, *deployer_, *pool_, log_);
     addInvokeAsRoute(router_, *host_, *invoker_, *deployer_, *pool_, log_);
     http_ = std::make_unique<http::HttpServer>(&loop_, httpConfig, router_, *pool_, log_, clock_);

@@ -1,5 +1,6 @@
 #include "runtime/user_routes.h"
 
+#include <atomic>
 #include <exception>
 #include <memory>
 #include <optional>
@@ -41,18 +42,32 @@ http::Response answer(Result<T> result) {
   return http::Response::json(200, std::move(result).value());
 }
 
+// How many requests are waiting for or running on the login lane, shared by
+// its routes; a request past the bound is answered at once.
+struct LaneLoad {
+  std::atomic<size_t> inFlight{0};
+  const size_t bound;
+  explicit LaneLoad(size_t b) : bound(b) {}
+};
+
 // Runs `handler` on `pool` (a lane of its own) through an asynchronous
-// route: the loop thread only copies the request and queues it. An exception
-// from the handler is logged and answered 500 with the request id, as on the
-// direct lane.
-http::AsyncHandler onPool(http::WorkerPool& pool, Logger& log, std::string route, http::Handler handler) {
+// route: the loop thread only copies the request and queues it, unless
+// `load` is at its bound (kLoginLaneFull). An exception from the handler is
+// logged and answered 500 with the request id, as on the direct lane.
+http::AsyncHandler onPool(http::WorkerPool& pool, std::shared_ptr<LaneLoad> load, Logger& log, std::string route,
+                          http::Handler handler) {
   auto shared = std::make_shared<const http::Handler>(std::move(handler));
-  return [&pool, &log, route = std::move(route), shared](http::Request& req, http::Responder responder) {
+  return [&pool, load, &log, route = std::move(route), shared](http::Request& req, http::Responder responder) {
+    if (load->inFlight.fetch_add(1) >= load->bound) {
+      load->inFlight.fetch_sub(1);
+      responder.send(http::Response::error(ErrorCode::kLoginLaneFull));
+      return;
+    }
     // WorkerPool takes copyable functions: share the request copy and the one-shot.
     auto request = std::make_shared<http::Request>(req);
     auto answerTo = std::make_shared<http::Responder>(std::move(responder));
     pool.post(
-        [&log, route, shared, request, answerTo] {
+        [&log, load, route, shared, request, answerTo] {
           http::Response response;
           std::string error;
           try {
@@ -66,6 +81,7 @@ http::AsyncHandler onPool(http::WorkerPool& pool, Logger& log, std::string route
             log.error("handler threw", {{"id", request->requestId}, {"route", route}, {"error", error}});
             response = http::Response::error(ErrorCode::kInternal, "Internal error, ref " + request->requestId);
           }
+          load->inFlight.fetch_sub(1);
           answerTo->send(std::move(response));
         },
         nullptr);
@@ -118,15 +134,18 @@ http::Response logout(http::Request& req, ClientRequest& client) {
 
 }  // namespace
 
-void addUserRoutes(http::Router& router, services::Host& host, http::WorkerPool& loginPool, Logger& log) {
+void addUserRoutes(http::Router& router, services::Host& host, http::WorkerPool& loginPool, size_t loginQueue,
+                   Logger& log) {
   const http::RouteOptions small{.maxBodyBytes = kMaxUserBodyBytes};
+  auto load = std::make_shared<LaneLoad>(loginQueue);
 
   router.addAsync("POST", usersRoute("/register"),
-                  onPool(loginPool, log, "users/register",
+                  onPool(loginPool, load, log, "users/register",
                          [&host](http::Request& req) { return registerUser(host, req); }),
                   small);
   router.addAsync("POST", usersRoute("/login"),
-                  onPool(loginPool, log, "users/login", [&host](http::Request& req) { return login(host, req); }),
+                  onPool(loginPool, load, log, "users/login",
+                         [&host](http::Request& req) { return login(host, req); }),
                   small);
 
   // The SDK logs out with GET; POST is accepted too.

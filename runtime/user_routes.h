@@ -32,7 +32,10 @@ namespace ck::runtime {
 // `loginPool`, a lane of their own, so they never hold a direct-lane worker;
 // everything else runs on the direct lane. `loginPool` and `log` must outlive
 // the router's use (the server core owns all three).
-void addUserRoutes(http::Router& router, services::Host& host, http::WorkerPool& loginPool, Logger& log);
+// At most `loginQueue` logins and registrations wait for or run on
+// `loginPool` at once; more are answered kLoginLaneFull.
+void addUserRoutes(http::Router& router, services::Host& host, http::WorkerPool& loginPool, size_t loginQueue,
+                   Logger& log);
 
 // Admin routes (behind the admin token, runtime/routes.h adminOnly; every
 // change is audited in the app's log):

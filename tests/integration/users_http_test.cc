@@ -633,5 +633,61 @@ TEST_F(UsersHttpLoginLaneTest, LoginsNeverDelayOtherRequests) {
   EXPECT_LT(readP95, aloneMs);
 }
 
+// --- The login lane's bound ---
+
+class UsersHttpLoginQueueTest : public UsersHttpTest {
+ protected:
+  // One login thread, at most two logins in the lane, and hashes slow enough
+  // (the default argon2id) that eight logins sent together overlap.
+  void configure(runtime::Config& config) override {
+    config.loginWorkers = 1;
+    config.loginQueue = 2;
+  }
+};
+
+// Logins past the lane's bound are answered 503 at once, not queued; the
+// ones inside it are answered normally, and once the lane drains, logins
+// are taken again.
+TEST_F(UsersHttpLoginQueueTest, LoginsPastTheBoundAreRefusedAtOnce) {
+  TestApp app = createApp("shop");
+  registerUser(app, "boris@example.com", "123123qwe");
+  const std::string body = json{{"login", "boris@example.com"}, {"password", "123123qwe"}}.dump();
+  std::vector<HttpResult> results(8);
+  std::vector<double> ms(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto t0 = std::chrono::steady_clock::now();
+      results[i] = client("POST", app.base() + "/users/login", body);
+      ms[i] = msSince(t0);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  int ok = 0;
+  int refused = 0;
+  double slowestRefusal = 0;
+  double fastestLogin = 1e9;
+  for (size_t i = 0; i < results.size(); ++i) {
+    if (results[i].status == 200) {
+      ++ok;
+      fastestLogin = std::min(fastestLogin, ms[i]);
+    } else {
+      EXPECT_EQ(results[i].status, 503) << results[i].body;
+      EXPECT_EQ(codeOf(results[i]), 100433) << results[i].body;
+      ++refused;
+      slowestRefusal = std::max(slowestRefusal, ms[i]);
+    }
+  }
+  EXPECT_GE(ok, 2);
+  EXPECT_GE(refused, 1);
+  EXPECT_LE(ok + refused, 8);
+  // A refusal does not wait for a hash.
+  if (refused > 0 && ok > 0) {
+    EXPECT_LT(slowestRefusal, fastestLogin) << slowestRefusal << " vs " << fastestLogin;
+  }
+  // The lane drained: logins are taken again.
+  EXPECT_EQ(client("POST", app.base() + "/users/login", body).status, 200);
+}
+
 }  // namespace
 }  // namespace ck::testing
