@@ -5,9 +5,17 @@
 #                         # duration, connections before the call)
 #   bench_setup wrk node  # checks the tools and the binary, makes $work, cleans up on exit
 #   start_cloudkeep       # sets ck_url, ck_pid, ck_data
-#   start_node_hello      # sets node_url
-#   measure URL [LUA]     # one wrk run: "rps p50_ms p99_ms"; fails on any non-2xx answer
+#   start_node_hello      # sets node_url, node_pid
+#   measure PID URL [LUA] # one wrk run against the server PID: "rps p50_ms p99_ms cpu_us";
+#                         # fails on any non-2xx answer
 #   col FILE N | median   # the median of column N of a results file
+#   per_cpu_s CPU_US      # requests per CPU-second from CPU us per request
+#
+# cpu_us is the server's own CPU time over the run (all its threads, user and
+# system, from /proc/PID/stat) per request answered: what one request costs
+# the server whatever else the machine runs. Ratios of req/s hold only on a
+# quiet machine; ratios of requests per CPU-second hold under load too, and
+# are what "on one core" means.
 #
 # The server under test is $CLOUDKEEP_BIN when set (another build folder),
 # else build/release/cloudkeep. Servers run on CPU 0 (taskset), wrk on CPU 1;
@@ -62,27 +70,36 @@ start_cloudkeep() {
 # The Node.js `http` hello (node_hello.js), the same body as GET /health.
 start_node_hello() {
   taskset -c 0 node "$root/tools/bench/node_hello.js" >"$work/node.url" &
-  pids+=($!)
+  node_pid=$!
+  pids+=("$node_pid")
   for _ in $(seq 100); do [ -s "$work/node.url" ] && break; sleep 0.05; done
   node_url="$(head -n1 "$work/node.url")"
   [ -n "$node_url" ] || bench_fail "node did not start"
   [ "$(curl -s "$node_url/health")" = '{"status":"ok"}' ] || bench_fail "node hello is wrong"
 }
 
-measure() {  # url [lua script]
-  local out args=()
-  [ -n "${2:-}" ] && args=(-s "$2")
-  out="$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency "${args[@]}" "$1")"
+# CPU time a process has used (all its threads, user and system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+measure() {  # server pid, url [lua script]
+  local out args=() before after
+  [ -n "${3:-}" ] && args=(-s "$3")
+  before="$(cpu_ticks "$1")"
+  out="$(taskset -c 1 wrk -t1 -c"$connections" -d"${duration}s" --latency "${args[@]}" "$2")"
+  after="$(cpu_ticks "$1")"
   if grep -q "Non-2xx" <<<"$out"; then
     echo "bench/$bench: errors answered during the run:" >&2
     echo "$out" >&2
     exit 1
   fi
-  local rps p50 p99
+  local rps p50 p99 requests cpu_us
   rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
   p50="$(awk '$1=="50%" {print $2}' <<<"$out")"
   p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+  requests="$(awk '/requests in/ {print $1}' <<<"$out")"
+  cpu_us="$(awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+    'BEGIN {printf "%.1f", t * 1e6 / hz / n}')"
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $cpu_us"
 }
 
 # A one-second unrecorded wrk run.
@@ -102,3 +119,4 @@ median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else prin
 col() { awk -v c="$2" '{print $c}' "$1" | median; }
 last_rps() { tail -n1 "$1" | cut -d' ' -f1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+per_cpu_s() { awk -v c="$1" 'BEGIN {printf "%.0f", 1e6 / c}'; }
