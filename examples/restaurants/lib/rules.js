@@ -26,4 +26,11 @@ function checkSlug(slug) {
   return slug
 }
 
-module.exports = { quote, visibleRestaurants, NEXT_STATUS, checkSlug }
+// Orders matching `where`, in `order`, as the services show them.
+async function findOrders(where, order) {
+  const query = Backendless.DataQueryBuilder.create().setWhereClause(where).setSortBy([order]).setPageSize(100)
+  const rows = await Backendless.Data.of('Order').find(query)
+  return rows.map(o => ({ objectId: o.objectId, restaurant: o.restaurant, status: o.status, note: o.note }))
+}
+
+module.exports = { quote, visibleRestaurants, NEXT_STATUS, checkSlug, findOrders }

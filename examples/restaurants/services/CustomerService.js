@@ -3,7 +3,7 @@
 // service, whose data and file calls run as ServerCodeUser, narrowed to the
 // service's grants (find on Restaurant, find and create on Order, read under
 // /menus), on behalf of the calling customer.
-const { quote, visibleRestaurants, checkSlug } = require('../lib/rules')
+const { quote, visibleRestaurants, checkSlug, findOrders } = require('../lib/rules')
 
 const RESTAURANT_FIELDS = ['slug', 'name', 'city']
 
@@ -58,13 +58,7 @@ class CustomerService {
    * @route GET /orders
    */
   async getMyOrders() {
-    const { userId } = this.request.context
-    const query = Backendless.DataQueryBuilder.create()
-      .setWhereClause(`ownerId = ${quote(userId)}`)
-      .setSortBy(['created DESC'])
-      .setPageSize(100)
-    const rows = await Backendless.Data.of('Order').find(query)
-    return rows.map(o => ({ objectId: o.objectId, restaurant: o.restaurant, status: o.status, note: o.note }))
+    return findOrders(`ownerId = ${quote(this.request.context.userId)}`, 'created DESC')
   }
 
   /**

@@ -1,7 +1,7 @@
 // The restaurants' point of sale: staff (role Staff) see the orders and move
 // them along. Its grants are find and update on Order only: it can neither
 // create nor delete orders, and cannot touch restaurants or files.
-const { quote, NEXT_STATUS } = require('../lib/rules')
+const { quote, NEXT_STATUS, findOrders } = require('../lib/rules')
 
 class POSService {
   /**
@@ -10,13 +10,7 @@ class POSService {
    * @param {string} status
    */
   async getOrders(status) {
-    const wanted = status || 'placed'
-    const query = Backendless.DataQueryBuilder.create()
-      .setWhereClause(`status = ${quote(wanted)}`)
-      .setSortBy(['created'])
-      .setPageSize(100)
-    const rows = await Backendless.Data.of('Order').find(query)
-    return rows.map(o => ({ objectId: o.objectId, restaurant: o.restaurant, status: o.status, note: o.note }))
+    return findOrders(`status = ${quote(status || 'placed')}`, 'created')
   }
 
   /**
