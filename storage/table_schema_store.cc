@@ -1,5 +1,7 @@
 #include "storage/table_schema_store.h"
 
+#include <sqlite3.h>
+
 #include "storage/sqlite.h"
 #include "storage/table_names.h"
 #include "storage/table_values.h"
@@ -59,6 +61,28 @@ TableSchema TableInfo::schema() const {
 }
 
 std::optional<TableInfo> TableSchemaStore::load(std::string_view table) {
+  if (sqlite3_txn_state(db_.handle(), "main") == SQLITE_TXN_WRITE) return read(table);
+  // The cookie is read before the catalog: outside a transaction, a change
+  // committed between the two leaves newer columns under the older cookie,
+  // which the next load then reads again.
+  int64_t cookie = 0;
+  {
+    CachedStatement version = db_.prepare("PRAGMA schema_version");
+    version->step();
+    cookie = version->columnInt64(0);
+  }
+  if (cookie != cachedVersion_) {
+    cache_.clear();
+    cachedVersion_ = cookie;
+  }
+  if (auto it = cache_.find(std::string(table)); it != cache_.end()) return it->second;
+  std::optional<TableInfo> info = read(table);
+  // Past the table limit, names asked for that do not exist must not grow the cache.
+  if (cache_.size() < kMaxTables) cache_.emplace(std::string(table), info);
+  return info;
+}
+
+std::optional<TableInfo> TableSchemaStore::read(std::string_view table) {
   {
     CachedStatement exists = db_.prepare("SELECT 1 FROM _tables WHERE name = ?1");
     exists->bind(1, table);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -60,11 +61,20 @@ struct TableInfo {
 // Borrows the Database; not thread-safe, like it. Names passed to the writing
 // methods must already be valid (table_names.h); the methods check only what
 // needs the catalog (case clashes, limits). SQLite failures throw SqliteError.
+//
+// Reads of a table's columns are cached per connection, keyed by SQLite's
+// schema cookie (PRAGMA schema_version): every catalog change that matters
+// to a read (a table or a column added, on any connection) is DDL, which
+// changes the cookie, so a cached entry read under another cookie is never
+// used. The `declared` flag changes without DDL (markDeclared), so loads
+// inside a write transaction, where declarations are made, always read the
+// catalog; the cache is filled only outside them.
 class TableSchemaStore {
  public:
   explicit TableSchemaStore(Database& db) : db_(db) {}
 
-  // The table named exactly `table`, or nullopt.
+  // The table named exactly `table`, or nullopt. Inside a read transaction
+  // (ReadScope), the answer belongs to that transaction's snapshot.
   std::optional<TableInfo> load(std::string_view table);
   // The name of the table whose name equals `table` ignoring case, if any.
   std::optional<std::string> findIgnoringCase(std::string_view table);
@@ -90,7 +100,14 @@ class TableSchemaStore {
   Status ensureIndex(const TableInfo& table, const std::vector<std::string>& columns);
 
  private:
+  // load() without the cache.
+  std::optional<TableInfo> read(std::string_view table);
+
   Database& db_;
+  // The tables read outside write transactions, valid for schema cookie
+  // cachedVersion_ only; nullopt caches "no such table".
+  int64_t cachedVersion_ = -1;
+  std::unordered_map<std::string, std::optional<TableInfo>> cache_;
 };
 
 }  // namespace ck::storage
