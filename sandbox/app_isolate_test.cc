@@ -264,6 +264,29 @@ TEST_F(AppIsolateTest, HostCallsCarryTheInvocationsContext) {
   EXPECT_EQ(outcome(iso->invoke(request("detached"))), "ok: \"Illegal invocation\"");
 }
 
+TEST_F(AppIsolateTest, HostAnswersAsJsonTextEqualTheSameValues) {
+  auto iso = load({{"main.js", R"(
+    exports.both = async (value) => {
+      const text = await Host.call('text', { text: JSON.stringify(value) });
+      const echoed = (await Host.call('echo', value)).args;
+      return [text, JSON.stringify(text) === JSON.stringify(echoed), Array.isArray(text)];
+    };
+    exports.bad = async () => { try { await Host.call('text', { text: '[1,' }); return 'parsed'; }
+                               catch (e) { return e.name; } };
+  )"}});
+  ASSERT_TRUE(iso);
+  nlohmann::json rows = nlohmann::json::array(
+      {{{"objectId", "A"}, {"n", 1.5}, {"s", "caf\u00e9 \"q\""}, {"j", {{"x", {1, 2}}}}, {"none", nullptr}},
+       {{"objectId", "B"}, {"n", -3}, {"s", ""}, {"j", nlohmann::json::array()}, {"none", true}}});
+  InvocationResult r = iso->invoke(request("both", {rows}));
+  ASSERT_TRUE(r.status.ok()) << r.status.message() << r.detail;
+  EXPECT_EQ(r.value[0], rows);
+  EXPECT_EQ(r.value[1], true);
+  EXPECT_EQ(r.value[2], true);
+  // Text that is not JSON (a host bug) rejects the call's promise with V8's SyntaxError.
+  EXPECT_EQ(outcome(iso->invoke(request("bad"))), R"(ok: "SyntaxError")");
+}
+
 TEST_F(AppIsolateTest, TheClockIsFrozenDuringAnInvocationAndMovesAfterHostCalls) {
   auto iso = load({{"main.js", R"(
     exports.spin = () => { const t0 = Date.now(); let x = 0; for (let i = 0; i < 3e7; i++) x += i;

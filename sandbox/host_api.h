@@ -32,11 +32,17 @@ class HostApi {
   void enter(InvocationContext& invocation) { invocation_ = &invocation; }
   void leave() { invocation_ = nullptr; }
 
-  Result<nlohmann::json> call(std::string op, std::optional<nlohmann::json> args);
+  Result<HostValue> call(std::string op, std::optional<nlohmann::json> args);
 
  private:
   HostInterface& host_;
   InvocationContext* invocation_ = nullptr;
+};
+
+// A host call's answer to JS: a value, or JSON text parsed by V8.
+template <>
+struct JsConvert<HostValue> {
+  static v8::MaybeLocal<v8::Value> toJs(v8::Local<v8::Context> context, const HostValue& value);
 };
 
 template <>

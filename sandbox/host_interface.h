@@ -1,6 +1,8 @@
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -17,6 +19,32 @@ class InvocationContext {
   virtual ~InvocationContext() = default;
 };
 
+// What one host call answers: a JSON value, or the same value already
+// written as JSON text (rows serialised straight from the database), which
+// reaches JS through V8's JSON parser with no nlohmann value in between.
+// REQUIRES for text: valid JSON, as the host's own serialisers write it.
+class HostValue {
+ public:
+  HostValue(nlohmann::json value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  static HostValue jsonText(std::string text) {
+    HostValue v(nullptr);
+    v.text_ = std::move(text);
+    v.isText_ = true;
+    return v;
+  }
+
+  bool isText() const { return isText_; }
+  const std::string& text() const { return text_; }     // REQUIRES: isText()
+  const nlohmann::json& value() const { return value_; }  // REQUIRES: !isText()
+  // The value whichever way it is held (parses text; for tests and logs).
+  nlohmann::json toJson() const { return isText_ ? nlohmann::json::parse(text_) : value_; }
+
+ private:
+  nlohmann::json value_;
+  std::string text_;
+  bool isText_ = false;
+};
+
 // The one narrow interface through which JavaScript reaches the host. Every
 // binding turns its JS call into an operation name plus JSON arguments; the
 // sandbox adds the running invocation's context. This boundary being data is
@@ -30,8 +58,8 @@ class InvocationContext {
 class HostInterface {
  public:
   virtual ~HostInterface() = default;
-  virtual Result<nlohmann::json> call(InvocationContext& invocation, std::string_view op,
-                                      const nlohmann::json& args) = 0;
+  virtual Result<HostValue> call(InvocationContext& invocation, std::string_view op,
+                                 const nlohmann::json& args) = 0;
 };
 
 }  // namespace ck::sandbox

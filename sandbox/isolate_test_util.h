@@ -33,10 +33,11 @@ class NamedContext final : public InvocationContext {
 //   throw     -> throws std::runtime_error (a host bug)
 //   burn      -> spins args.ms milliseconds of this thread's CPU, returns true
 //   sleep     -> sleeps args.ms milliseconds, returns true
+//   text      -> answers args.text as already-serialised JSON text
 class FakeHost final : public HostInterface {
  public:
-  Result<nlohmann::json> call(InvocationContext& invocation, std::string_view op,
-                              const nlohmann::json& args) override {
+  Result<HostValue> call(InvocationContext& invocation, std::string_view op,
+                         const nlohmann::json& args) override {
     {
       std::lock_guard lock(mu_);
       ops_.emplace_back(op);
@@ -49,7 +50,8 @@ class FakeHost final : public HostInterface {
       }
     }
     if (op == "echo") {
-      return nlohmann::json{{"op", op}, {"args", args}, {"caller", named ? nlohmann::json(named->name) : nullptr}};
+      return HostValue(
+          nlohmann::json{{"op", op}, {"args", args}, {"caller", named ? nlohmann::json(named->name) : nullptr}});
     }
     if (op == "fail") {
       return Status(static_cast<ErrorCode>(args.value("code", 100500)), args.value("message", std::string("failed")));
@@ -64,12 +66,13 @@ class FakeHost final : public HostInterface {
       int64_t end = cpuNs() + args.value("ms", 10) * 1'000'000LL;
       volatile uint64_t sink = 0;
       while (cpuNs() < end) sink = sink + 1;
-      return nlohmann::json(true);
+      return HostValue(true);
     }
     if (op == "sleep") {
       std::this_thread::sleep_for(std::chrono::milliseconds(args.value("ms", 10)));
-      return nlohmann::json(true);
+      return HostValue(true);
     }
+    if (op == "text") return HostValue::jsonText(args.value("text", std::string("null")));
     return Status(ErrorCode::kNotFound, "no such op");
   }
 

@@ -32,9 +32,13 @@ v8::MaybeLocal<v8::Value> jsonToV8(v8::Local<v8::Context> context, const nlohman
     }
     return {};
   }
-  v8::Local<v8::String> text;
-  if (!jsString(isolate, dumpJson(value)).ToLocal(&text)) return {};
-  return v8::JSON::Parse(context, text);
+  return jsonTextToV8(context, dumpJson(value));
+}
+
+v8::MaybeLocal<v8::Value> jsonTextToV8(v8::Local<v8::Context> context, std::string_view text) {
+  v8::Local<v8::String> string;
+  if (!jsString(context->GetIsolate(), text).ToLocal(&string)) return {};
+  return v8::JSON::Parse(context, string);
 }
 
 ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nlohmann::json* out, size_t maxBytes) {

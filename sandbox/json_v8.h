@@ -29,6 +29,10 @@ std::string dumpJson(const nlohmann::json& value);
 // deep (then a RangeError is thrown).
 v8::MaybeLocal<v8::Value> jsonToV8(v8::Local<v8::Context> context, const nlohmann::json& value);
 
+// A JS value parsed by V8 from JSON text the host wrote (no user code runs).
+// Empty when V8 threw (the text is not JSON, out of memory, termination).
+v8::MaybeLocal<v8::Value> jsonTextToV8(v8::Local<v8::Context> context, std::string_view text);
+
 enum class ToJson {
   kOk,         // *out holds the value
   kUndefined,  // JSON.stringify gave undefined (undefined, a function, a symbol)

@@ -66,6 +66,12 @@ Result<bool> boolArg(const json& args, const char* name) {
   return it->get<bool>();
 }
 
+// A JSON answer as the sandbox takes it.
+Result<sandbox::HostValue> hostValue(Result<json> r) {
+  if (!r.ok()) return r.status();
+  return sandbox::HostValue(std::move(r).value());
+}
+
 // ---- Principals ----------------------------------------------------------------------
 
 // The principal of one call (see host_calls.h); null with a Status when the
@@ -94,27 +100,34 @@ CallInfo callInfo(const HostCallContext& ctx) {
 
 // ---- data.* ----------------------------------------------------------------------------
 
+// data.find, answered as JSON text written straight from the rows.
+Result<sandbox::HostValue> dataFind(DataService& data, const Principal& principal, const CallInfo& call,
+                                    const json& args) {
+  Result<std::string> table = stringArg(args, "table", true);
+  if (!table.ok()) return table.status();
+  storage::FindQuery query;
+  Result<std::string> where = stringArg(args, "where", false);
+  Result<std::vector<std::string>> sortBy = stringListArg(args, "sortBy");
+  Result<std::vector<std::string>> props = stringListArg(args, "props");
+  Result<int64_t> pageSize = intArg(args, "pageSize", storage::kDefaultPageSize);
+  Result<int64_t> offset = intArg(args, "offset", 0);
+  for (const Status* s : {&where.status(), &sortBy.status(), &props.status(), &pageSize.status(), &offset.status()}) {
+    if (!s->ok()) return *s;
+  }
+  query.where = *where;
+  query.sortBy = *sortBy;
+  query.props = *props;
+  query.pageSize = *pageSize;
+  query.offset = *offset;
+  Result<storage::RowsText> rows = data.findText(principal, call, *table, std::move(query));
+  if (!rows.ok()) return rows.status();
+  return sandbox::HostValue::jsonText(std::move(rows->json));
+}
+
 Result<json> dataCall(DataService& data, const Principal& principal, const CallInfo& call, std::string_view op,
                       const json& args) {
   Result<std::string> table = stringArg(args, "table", true);
   if (!table.ok()) return table.status();
-  if (op == "data.find") {
-    storage::FindQuery query;
-    Result<std::string> where = stringArg(args, "where", false);
-    Result<std::vector<std::string>> sortBy = stringListArg(args, "sortBy");
-    Result<std::vector<std::string>> props = stringListArg(args, "props");
-    Result<int64_t> pageSize = intArg(args, "pageSize", storage::kDefaultPageSize);
-    Result<int64_t> offset = intArg(args, "offset", 0);
-    for (const Status* s : {&where.status(), &sortBy.status(), &props.status(), &pageSize.status(), &offset.status()}) {
-      if (!s->ok()) return *s;
-    }
-    query.where = *where;
-    query.sortBy = *sortBy;
-    query.props = *props;
-    query.pageSize = *pageSize;
-    query.offset = *offset;
-    return data.find(principal, call, *table, std::move(query));
-  }
   if (op == "data.count") {
     Result<std::string> where = stringArg(args, "where", false);
     if (!where.ok()) return where.status();
@@ -372,11 +385,11 @@ Result<json> logCall(AppLog* log, const HostCallContext& ctx, const json& args) 
 
 }  // namespace
 
-Result<json> hostCall(App& app, AppCache& cache, AppLog* log, const HostCallContext& ctx, std::string_view op,
-                      const json& args) {
+Result<sandbox::HostValue> hostCall(App& app, AppCache& cache, AppLog* log, const HostCallContext& ctx,
+                                    std::string_view op, const json& args) {
   if (!args.is_object()) return invalid("arguments must be an object");
-  if (op.starts_with("cache.")) return cacheCall(cache, app.clock().nowMs(), op, args);
-  if (op == "log.write") return logCall(log, ctx, args);
+  if (op.starts_with("cache.")) return hostValue(cacheCall(cache, app.clock().nowMs(), op, args));
+  if (op == "log.write") return hostValue(logCall(log, ctx, args));
   const bool data = op.starts_with("data.");
   const bool files = op.starts_with("files.");
   const bool users = op.starts_with("users.");
@@ -390,10 +403,11 @@ Result<json> hostCall(App& app, AppCache& cache, AppLog* log, const HostCallCont
   if (data) {
     AppLease lease = app.lease();
     DataService service = lease.data();
-    return dataCall(service, **principal, call, op, args);
+    if (op == "data.find") return dataFind(service, **principal, call, args);
+    return hostValue(dataCall(service, **principal, call, op, args));
   }
-  if (files) return filesCall(app.files(), **principal, call, op, args);
-  return usersCall(app, **principal, call, op, args);
+  if (files) return hostValue(filesCall(app.files(), **principal, call, op, args));
+  return hostValue(usersCall(app, **principal, call, op, args));
 }
 
 }  // namespace ck::services

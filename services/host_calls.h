@@ -58,6 +58,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "sandbox/host_interface.h"
 #include "services/access_principal.h"
 
 namespace ck::services {
@@ -83,7 +84,8 @@ struct HostCallContext {
 
 // Answers one host operation of the invocation `ctx` of `app`. `log` may be
 // null (no log: log.write does nothing).
-Result<nlohmann::json> hostCall(App& app, AppCache& cache, AppLog* log, const HostCallContext& ctx,
-                                std::string_view op, const nlohmann::json& args);
+// data.find answers JSON text (sandbox::HostValue::jsonText); the others a value.
+Result<sandbox::HostValue> hostCall(App& app, AppCache& cache, AppLog* log, const HostCallContext& ctx,
+                                    std::string_view op, const nlohmann::json& args);
 
 }  // namespace ck::services

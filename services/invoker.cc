@@ -177,8 +177,9 @@ class Invoker::Impl final : public sandbox::HostInterface {
 
   // sandbox::HostInterface, on a JS worker thread while an invocation runs:
   // finds the app and its state, then host_calls.h answers.
-  Result<json> call(sandbox::InvocationContext& invocation, std::string_view op, const json& args) override {
-    if (op == "echo") return args;
+  Result<sandbox::HostValue> call(sandbox::InvocationContext& invocation, std::string_view op,
+                                  const json& args) override {
+    if (op == "echo") return sandbox::HostValue(args);
     if (host_ == nullptr) return Status(ErrorCode::kNotImplemented, fmt::format("Unknown host operation: {}", shortOp(op)));
     // Only this class makes CallContexts, so the cast is sound.
     auto& ctx = static_cast<CallContext&>(invocation);
@@ -193,7 +194,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     hc.caller = ctx.as.caller ? &*ctx.as.caller : nullptr;
     hc.serverCode = ctx.serverCode ? &*ctx.serverCode : nullptr;
     hc.callerToken = ctx.as.callerToken;
-    Result<json> r = hostCall(*app, state.cache, state.log.get(), hc, op, args);
+    Result<sandbox::HostValue> r = hostCall(*app, state.cache, state.log.get(), hc, op, args);
     if (!r.ok() && r.status().code() == ErrorCode::kNotImplemented) {
       return Status(ErrorCode::kNotImplemented, fmt::format("Unknown host operation: {}", shortOp(op)));
     }
