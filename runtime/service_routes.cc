@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/client_request.h"
+#include "runtime/http/url.h"
 #include "runtime/http/worker_pool.h"
 #include "services/app.h"
 #include "services/deployer.h"
@@ -154,13 +155,34 @@ http::Response dispatchAnswer(Result<json> result, const std::string& requestId)
   return response;
 }
 
+// The path segments after /{appId}/{apiKey}/services/, split before they are
+// percent-decoded, so that an encoded '/' (%2F) stays inside its segment
+// ("/dishes/a%2Fb" is the parameter "a/b"). Falls back to splitting the
+// router's decoded path when the raw target does not line up with it.
+std::vector<std::string> restSegments(const http::Request& req) {
+  std::string_view raw = req.target;
+  raw = raw.substr(0, raw.find_first_of("?#"));
+  if (!raw.starts_with('/')) return services::splitPath(req.pathParam("rest"));  // absolute-form
+  std::vector<std::string> out;
+  for (const std::string& seg : services::splitPath(raw)) {
+    std::string decoded;
+    if (!http::percentDecode(seg, /*plusIsSpace=*/false, &decoded)) return services::splitPath(req.pathParam("rest"));
+    out.push_back(std::move(decoded));
+  }
+  if (out.size() < 3 || out[0] != req.pathParam("appId") || out[1] != req.pathParam("apiKey") || out[2] != "services") {
+    return services::splitPath(req.pathParam("rest"));
+  }
+  out.erase(out.begin(), out.begin() + 3);
+  return out;
+}
+
 // Runs on a direct-lane worker: resolves, checks, and queues the invocation.
 // Answers through `responder` now (refused) or from the JS lane.
 void startInvocation(services::Host& host, services::Invoker& invoker, services::Deployer& deployer,
                      const http::Request& req, std::shared_ptr<http::Responder> responder) {
   Result<ClientRequest> client = resolveClient(host, req);
   if (!client.ok()) return responder->send(http::Response::error(client.status()));
-  std::vector<std::string> rest = services::splitPath(req.pathParam("rest"));
+  std::vector<std::string> rest = restSegments(req);
   if (rest.empty()) return responder->send(http::Response::error(ErrorCode::kServiceNotFound));
   const std::string serviceName = rest.front();
   rest.erase(rest.begin());

@@ -144,6 +144,10 @@ class Invoker::Impl final : public sandbox::HostInterface {
     }
     const std::optional<uint64_t> cpuOverride = as.cpuMs;
     std::string token = as.callerToken;  // for the app log's redaction
+    // What the logs call it: the service method a service route dispatches
+    // to (sdk-js/README.md), else the export.
+    std::string what =
+        function == "__dispatch" && !as.service.empty() && !as.method.empty() ? as.service + "." + as.method : function;
     request.context = std::make_shared<CallContext>(appId, request.id, std::move(as), std::move(serverCode));
     {
       std::lock_guard lock(mu_);
@@ -158,8 +162,8 @@ class Invoker::Impl final : public sandbox::HostInterface {
     }
     std::string id = request.id;
     workers_.submit(appId, std::move(request),
-                    [this, appId, function, id, token, done = std::move(done)](sandbox::InvocationResult r) {
-                      report(appId, function, id, r, token);
+                    [this, appId, what, id, token, done = std::move(done)](sandbox::InvocationResult r) {
+                      report(appId, what, id, r, token);
                       if (r.status.ok()) {
                         done(std::move(r.value));
                       } else {
@@ -235,7 +239,8 @@ class Invoker::Impl final : public sandbox::HostInterface {
   }
 
   // The app's log: what a client is not shown (the JS stack, what was cut).
-  // The app's own log gets the same, with the caller's token redacted.
+  // The app's own log gets the same. The caller's token is redacted from
+  // both: the code may have put it in an error's message or stack.
   void report(const std::string& appId, const std::string& function, const std::string& id,
               const sandbox::InvocationResult& r, const std::string& token) {
     const ErrorCode code = r.status.code();
@@ -273,7 +278,8 @@ class Invoker::Impl final : public sandbox::HostInterface {
         return;
       default:
         log_.info("invocation failed", {{"app", appId}, {"function", function}, {"id", id},
-                                        {"code", errorInfo(r.status.code()).name}, {"message", r.status.message()},
+                                        {"code", errorInfo(r.status.code()).name},
+                                        {"message", redact(r.status.message(), token)},
                                         {"detail", redact(r.detail, token)}, {"cpuMs", r.cpuMs}, {"wallMs", r.wallMs}});
     }
   }

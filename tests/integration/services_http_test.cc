@@ -90,6 +90,12 @@ class Shop {
              hasToken: c.userToken !== null };
   }
 
+  leak() {
+    const token = this.request.context.userToken;
+    console.log('token ' + token);
+    throw new Error('failing with ' + token);
+  }
+
   refuse() { throw new Backendless.ServerCode.Error(4242, 'not today', 409); }
   crash() { throw new TypeError('secret detail'); }
   created() { this.response.statusCode = 201; this.response.headers['X-Shop'] = 'yes'; return { ok: true }; }
@@ -194,6 +200,11 @@ TEST_F(ServicesHttpTest, RoutesWithPathAndQueryParameters) {
   r = client("GET", "Shop/1.0.0/orders/abc");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body)["id"], "abc");
+  // A parameter is decoded after the path is split: an encoded '/' stays in it.
+  r = client("GET", "Shop/orders/a%2Fb%20c");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body)["id"], "a/b c");
+  EXPECT_EQ(client("GET", "Shop/orders/a/b").status, 404);
   // A generated route: get… is GET.
   r = client("GET", "Shop/getNothing");
   ASSERT_EQ(r.status, 200) << r.body;
@@ -241,6 +252,40 @@ TEST_F(ServicesHttpTest, SignedInCallerIsSeenByTheCode) {
   EXPECT_NE(std::find(who["roles"].begin(), who["roles"].end(), "Customer"), who["roles"].end()) << who;
   // Anonymous callers are still denied.
   EXPECT_EQ(json::parse(client("POST", "Shop/whoAmI").body)["code"], 14008);
+}
+
+TEST_F(ServicesHttpTest, CallersTokenNeverReachesALog) {
+  json policy = policyGranting({{{"grant", {"invoke"}}, {"roles", {"AuthenticatedUser"}}, {"on", "service:Shop"}}});
+  ASSERT_EQ(deploy(bundle(), policy).status, 200);
+  const std::string base = "/" + appId_ + "/" + restKey_;
+  ASSERT_EQ(call("POST", base + "/users/register", R"({"email": "ana@example.com", "password": "123123qwe"})", false)
+                .status,
+            200);
+  HttpResult r = call("POST", base + "/users/login", R"({"login": "ana@example.com", "password": "123123qwe"})", false);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::string token = json::parse(r.body)["user-token"];
+  r = httpCall(server_->port(), "POST", base + "/services/Shop/leak", {{"user-token", token}}, "", 20'000);
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(r.body.find(token), std::string::npos) << r.body;
+
+  // The app log has the console line and the failure, named by the service
+  // method, with the token redacted; the server's log never has it.
+  r = call("GET", "/admin/apps/" + appId_ + "/logs");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body.find(token), std::string::npos) << r.body;
+  bool consoleLine = false, failure = false;
+  const json logs = json::parse(r.body);
+  for (const json& line : logs["lines"]) {
+    const std::string message = line["message"];
+    if (line["source"] == "console") consoleLine = message == "token [redacted]";
+    if (line["source"] == "invocation") {
+      failure = message.starts_with("Shop.leak failed: ") && message.find("failing with [redacted]") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(consoleLine) << r.body;
+  EXPECT_TRUE(failure) << r.body;
+  EXPECT_EQ(log_.dump().find(token), std::string::npos) << log_.dump();
+  EXPECT_NE(log_.dump().find("Shop.leak"), std::string::npos) << log_.dump();
 }
 
 TEST_F(ServicesHttpTest, DeniedWithoutInvokeGrant) {
