@@ -402,6 +402,19 @@ function configFor(configItems, values) {
   return config;
 }
 
+// An argument as its @param type says: an instance of a registered type
+// ("Order"), or an array of them ("Order[]", "Array.<Order>", "Array<Order>").
+const ARRAY_TYPE = /^(?:Array\.?<\s*([^<>\s]+)\s*>|([^<>\[\]\s]+)\[\])$/;
+function typedArg(typeName, arg) {
+  if (typeof typeName !== 'string') return arg;
+  const Type = types.get(typeName);
+  if (Type !== undefined) return instanceOf(Type, arg);
+  const m = ARRAY_TYPE.exec(typeName);
+  const Item = m === null ? undefined : types.get(m[1] !== undefined ? m[1] : m[2]);
+  if (Item === undefined || !isArray(arg)) return arg;
+  return arg.map((item) => instanceOf(Item, item));
+}
+
 async function dispatch(request) {
   registrationClosed = true;
   const entry = services.get(request.service);
@@ -420,10 +433,7 @@ async function dispatch(request) {
   instance.config = config;
   instance.response = response;
   const paramTypes = isArray(request.paramTypes) ? request.paramTypes : [];
-  const args = (isArray(request.args) ? request.args : []).map((arg, i) => {
-    const Type = typeof paramTypes[i] === 'string' ? types.get(paramTypes[i]) : undefined;
-    return Type === undefined ? arg : instanceOf(Type, arg);
-  });
+  const args = (isArray(request.args) ? request.args : []).map((arg, i) => typedArg(paramTypes[i], arg));
   try {
     const value = await Class.prototype[method].apply(instance, args);
     const out = { value: value === undefined ? null : value };

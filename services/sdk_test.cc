@@ -138,6 +138,7 @@ class Order { total() { return this.qty * 2; } }
 class Shop {
   async hello(name) { return { hi: name, user: this.request.context.userId, greeting: this.config.greeting }; }
   async order(o) { return o.total(); }
+  async orders(list) { return Array.isArray(list) ? list.map((o) => o.total()) : typeof list; }
   async fail() { throw new B.ServerCode.Error(4242, 'nope', 409); }
   async status() { this.response.statusCode = 201; this.response.headers['X-A'] = 'b'; return 1; }
   async items() {
@@ -407,7 +408,7 @@ TEST_F(SdkTest, ServerCodeDescribeAndDispatchKeepTheContract) {
   EXPECT_EQ(shop["name"], "Shop");
   EXPECT_EQ(shop["version"], "1.2.0");
   EXPECT_EQ(shop["description"], "a shop");
-  EXPECT_EQ(shop["methods"], json::parse(R"(["hello","order","fail","status","items"])"));
+  EXPECT_EQ(shop["methods"], json::parse(R"(["hello","order","orders","fail","status","items"])"));
   EXPECT_EQ(described["types"], json::parse(R"(["Order"])"));
 
   auto request = [&](const std::string& method, json args, json paramTypes = json::array()) {
@@ -419,6 +420,14 @@ TEST_F(SdkTest, ServerCodeDescribeAndDispatchKeepTheContract) {
   EXPECT_EQ(hello, json::parse(R"({"value":{"hi":"Ann","user":")" + borisId_ + R"(","greeting":"hello"}})"));
   json order = invoke("Shop", "dispatch", {request("order", {{{"qty", 4}}}, {"Order"})});
   EXPECT_EQ(order["value"], 8);
+  // Arrays of a registered type, as JSDoc writes them.
+  for (const char* type : {"Order[]", "Array.<Order>", "Array<Order>"}) {
+    json list = json::array({json{{"qty", 1}}, json{{"qty", 2}}});
+    json orders = invoke("Shop", "dispatch", {request("orders", json::array({list}), json::array({type}))});
+    EXPECT_EQ(orders["value"], json::parse("[2,4]")) << type;
+  }
+  EXPECT_EQ(invoke("Shop", "dispatch", {request("orders", json::array({nullptr}), json::array({"Order[]"}))})["value"],
+            "object");
   json fail = invoke("Shop", "dispatch", {request("fail", json::array())});
   EXPECT_EQ(fail, json::parse(R"({"error":{"code":4242,"message":"nope","httpStatus":409}})"));
   json status = invoke("Shop", "dispatch", {request("status", json::array())});
