@@ -172,7 +172,9 @@ function logTail(file, lines = 30) {
 }
 
 // Starts `cloudkeep dev` on a temporary copy of tests/e2e/app and waits for
-// <data>/dev.json. Returns { url, appId, keys, pid, dir, log, stop() }.
+// <data>/dev.json. Returns { url, appId, keys, pid, dir, appDir, dataDir, log,
+// stop() }: appDir is the app folder the server runs (a copy), dataDir its
+// data folder.
 export async function startServer({ timeoutMs = 20000 } = {}) {
   const bin = process.env.CLOUDKEEP_BIN || path.join(repoRoot, 'build/release/cloudkeep')
   if (!fs.existsSync(bin)) {
@@ -256,7 +258,52 @@ export async function startServer({ timeoutMs = 20000 } = {}) {
     else process.stderr.write(`e2e: kept ${dir}\n`)
   }
 
-  return { ...info, pid: child.pid, dir, log, stop }
+  return { ...info, pid: child.pid, dir, appDir, dataDir, log, stop }
+}
+
+// --- The admin API and the CLI -------------------------------------------------
+
+// The admin token the server made in its data folder.
+export function adminToken(server) {
+  return fs.readFileSync(path.join(server.dataDir, 'admin.token'), 'utf8').trim()
+}
+
+// One admin API call: { status, body } (body parsed when it is JSON).
+export async function adminCall(server, method, target, body) {
+  const res = await fetch(`${server.url}${target}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${adminToken(server)}`,
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let parsed = text
+  try { parsed = JSON.parse(text) } catch { /* not JSON */ }
+  return { status: res.status, body: parsed }
+}
+
+// Runs the cloudkeep CLI against the server's data folder:
+// { code, stdout, stderr }.
+export function runCli(server, args, { timeoutMs = 20000 } = {}) {
+  const bin = process.env.CLOUDKEEP_BIN || path.join(repoRoot, 'build/release/cloudkeep')
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args, '--data', server.dataDir], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', chunk => { stdout += chunk })
+    child.stderr.on('data', chunk => { stderr += chunk })
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.on('error', error => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on('close', (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code: signal ? `signal ${signal}` : code, stdout, stderr })
+    })
+  })
 }
 
 // --- SDK clients --------------------------------------------------------------
