@@ -104,4 +104,105 @@ void appendJsonDouble(std::string& out, double d) {
   out.append(buf, end);
 }
 
+namespace {
+
+// The code unit of the four hex digits at text[i..i+3]; over 0xFFFF when they are not.
+uint32_t hex4(std::string_view text, size_t i) {
+  if (i + 4 > text.size()) return 0x10000;
+  uint32_t u = 0;
+  for (size_t k = i; k < i + 4; ++k) {
+    char c = text[k];
+    uint32_t d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : 16;
+    if (d > 15) return 0x10000;
+    u = u * 16 + d;
+  }
+  return u;
+}
+
+// The index of the closing quote of the string whose opening quote is at
+// text[i]; text.size() when unterminated. With `surrogatesPaired`, clears it
+// on a \u escape of a lone surrogate.
+size_t stringEnd(std::string_view text, size_t i, bool* surrogatesPaired) {
+  for (++i; i < text.size(); ++i) {
+    if (text[i] == '"') return i;
+    if (text[i] != '\\' || i + 1 >= text.size()) continue;
+    ++i;
+    if (text[i] != 'u' || surrogatesPaired == nullptr) continue;
+    uint32_t u = hex4(text, i + 1);
+    if (u >= 0xD800 && u <= 0xDBFF) {
+      uint32_t low = i + 6 < text.size() && text[i + 5] == '\\' && text[i + 6] == 'u' ? hex4(text, i + 7) : 0;
+      if (low < 0xDC00 || low > 0xDFFF) *surrogatesPaired = false;
+      else i += 6;
+    } else if (u >= 0xDC00 && u <= 0xDFFF) {
+      *surrogatesPaired = false;
+    }
+    i += 4;
+  }
+  return text.size();
+}
+
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+}  // namespace
+
+bool jsonTextWithin(std::string_view text, size_t maxDepth) {
+  size_t depth = 0;
+  bool paired = true;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      i = stringEnd(text, i, &paired);
+      if (!paired) return false;
+    } else if (c == '[' || c == '{') {
+      if (++depth > maxDepth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
+std::vector<std::pair<std::string_view, std::string_view>> jsonObjectMembers(std::string_view text) {
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  size_t i = 0;
+  auto skipSpace = [&] {
+    while (i < text.size() && isSpace(text[i])) ++i;
+  };
+  skipSpace();
+  if (i >= text.size() || text[i] != '{') return out;
+  ++i;
+  while (true) {
+    skipSpace();
+    if (i >= text.size() || text[i] != '"') return out;  // '}' (or not JSON)
+    size_t keyEnd = stringEnd(text, i, nullptr);
+    if (keyEnd >= text.size()) return out;
+    std::string_view key = text.substr(i + 1, keyEnd - i - 1);
+    i = keyEnd + 1;
+    skipSpace();
+    if (i >= text.size() || text[i] != ':') return out;
+    ++i;
+    skipSpace();
+    size_t start = i;
+    size_t depth = 0;
+    for (; i < text.size(); ++i) {
+      char c = text[i];
+      if (c == '"') {
+        i = stringEnd(text, i, nullptr);
+      } else if (c == '[' || c == '{') {
+        ++depth;
+      } else if (c == ']' || c == '}') {
+        if (depth == 0) break;
+        --depth;
+      } else if (c == ',' && depth == 0) {
+        break;
+      }
+    }
+    size_t end = i;
+    while (end > start && isSpace(text[end - 1])) --end;
+    out.emplace_back(key, text.substr(start, end - start));
+    if (i >= text.size() || text[i] == '}') return out;
+    ++i;  // the ','
+  }
+}
+
 }  // namespace ck

@@ -7,9 +7,12 @@
 // \n \r \t by name), and every byte that is not part of well-formed UTF-8
 // replaced by U+FFFD.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace ck {
 
@@ -22,5 +25,18 @@ void appendJsonInt(std::string& out, int64_t n);
 // Appends a finite double in its shortest round-trip form (`1.5`, `1e+300`);
 // NaN and infinities, which JSON cannot hold, as null.
 void appendJsonDouble(std::string& out, double d);
+
+// Reading JSON text a trusted serialiser wrote (V8's JSON.stringify), without
+// building a value. REQUIRES for both: `text` is valid JSON.
+
+// True when `text` nests at most `maxDepth` arrays/objects deep and every
+// \u escape of a surrogate is half of a pair: what nlohmann::json would
+// accept and jsonWithinDepth-style checks allow. Linear, no allocation.
+bool jsonTextWithin(std::string_view text, size_t maxDepth);
+
+// The members of the JSON object `text`, in order: each key as written
+// between its quotes (escapes not decoded), and its value's text. Empty when
+// `text` is not an object.
+std::vector<std::pair<std::string_view, std::string_view>> jsonObjectMembers(std::string_view text);
 
 }  // namespace ck

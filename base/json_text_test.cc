@@ -71,5 +71,54 @@ TEST(JsonText, NumbersRoundTrip) {
   }
 }
 
+TEST(JsonTextWithin, DepthAndSurrogatesAsNlohmannSeesThem) {
+  struct Case {
+    std::string text;
+    size_t maxDepth;
+    bool within;
+  };
+  const std::vector<Case> cases = {
+      {"null", 0, true},
+      {"[]", 1, true},
+      {"[]", 0, false},
+      {"[[1],{\"a\":[2]}]", 3, true},
+      {"[[1],{\"a\":[2]}]", 2, false},
+      {"[\"[[[[\"]", 1, true},            // brackets inside strings do not nest
+      {"[\"\\\"[[\"]", 1, true},        // nor after an escaped quote
+      {"\"\\ud83d\\ude00\"", 1, true},  // a pair
+      {"\"\\uD83D\\uDE00\"", 1, true},
+      {"\"\\ud83d\"", 1, false},          // a lone high surrogate
+      {"\"\\ud83dx\"", 1, false},
+      {"\"\\ud83d\\u0041\"", 1, false},
+      {"\"\\ude00\"", 1, false},          // a lone low surrogate
+      {"{\"k\\udfff\":1}", 1, false},      // in a key too
+      {"\"\\\\ud83d\"", 1, true},        // an escaped backslash, then text
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(jsonTextWithin(c.text, c.maxDepth), c.within) << c.text;
+    // The same verdict as parsing and measuring.
+    nlohmann::json parsed = nlohmann::json::parse(c.text, nullptr, false);
+    if (parsed.is_discarded()) {
+      EXPECT_FALSE(c.within) << c.text;
+    }
+  }
+}
+
+TEST(JsonObjectMembers, SplitsTheTopLevel) {
+  using Members = std::vector<std::pair<std::string_view, std::string_view>>;
+  EXPECT_EQ(jsonObjectMembers(R"({"value":[{"a":"}],"},{"b":[1,2]}],"statusCode":201,"headers":{"x":"y,z"}})"),
+            (Members{{"value", R"([{"a":"}],"},{"b":[1,2]}])"}, {"statusCode", "201"}, {"headers", R"({"x":"y,z"})"}}));
+  EXPECT_EQ(jsonObjectMembers(R"( { "a" : "q\"}" , "b\"" : null } )"), (Members{{"a", R"("q\"}")"}, {R"(b\")", "null"}}));
+  EXPECT_EQ(jsonObjectMembers("{}"), Members{});
+  EXPECT_EQ(jsonObjectMembers("[1]"), Members{});
+  EXPECT_EQ(jsonObjectMembers("null"), Members{});
+  // Every member's text is the value nlohmann reads for it.
+  nlohmann::json object = {{"n", -1.5e300}, {"s", "a,b}"}, {"o", {{"x", {nullptr, true}}}}, {"e", nlohmann::json::array()}};
+  std::string text = object.dump();
+  for (const auto& [key, value] : jsonObjectMembers(text)) {
+    EXPECT_EQ(nlohmann::json::parse(value), object.at(std::string(key))) << key;
+  }
+}
+
 }  // namespace
 }  // namespace ck

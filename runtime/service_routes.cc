@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "base/json_text.h"
 #include "runtime/client_request.h"
 #include "runtime/http/url.h"
 #include "runtime/http/worker_pool.h"
@@ -94,7 +95,7 @@ json pairsObject(const std::vector<std::pair<std::string, std::string>>& pairs) 
 }
 
 // The answer to a settled __dispatch.
-http::Response dispatchAnswer(Result<json> result, const std::string& requestId) {
+http::Response dispatchAnswer(Result<std::string> result, const std::string& requestId) {
   if (!result.ok()) {
     const Status& st = result.status();
     switch (st.code()) {
@@ -110,7 +111,17 @@ http::Response dispatchAnswer(Result<json> result, const std::string& requestId)
         return http::Response::error(st);
     }
   }
-  json& out = *result;
+  // The envelope's members but `value` are small: parse them; the value's
+  // text (rows can be large) goes out as the code's JSON.stringify wrote it.
+  json out = json::object();
+  std::string_view valueText = "null";
+  for (const auto& [key, text] : jsonObjectMembers(*result)) {
+    if (key == "value") {
+      valueText = text;
+    } else {
+      out[std::string(key)] = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    }
+  }
   if (out.is_object() && out.contains("error") && out["error"].is_object()) {
     const json& e = out["error"];
     int status = 400;
@@ -123,15 +134,13 @@ http::Response dispatchAnswer(Result<json> result, const std::string& requestId)
     return http::Response::json(status, {{"code", code}, {"message", message}});
   }
   int status = 200;
-  json value = nullptr;
   if (out.is_object()) {
-    if (auto it = out.find("value"); it != out.end()) value = std::move(*it);  // rows can be large: no copy
     if (out.contains("statusCode") && out["statusCode"].is_number_integer()) {
       int s = out["statusCode"].get<int>();
       if (s >= 100 && s <= 599) status = s;
     }
   }
-  http::Response response = http::Response::json(status, value);
+  http::Response response = http::Response::jsonText(status, std::string(valueText));
   if (out.is_object() && out.contains("headers") && out["headers"].is_object()) {
     for (const auto& [name, v] : out["headers"].items()) {
       if (!v.is_string() && !v.is_number()) continue;
@@ -257,9 +266,11 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
   std::optional<uint64_t> seconds = method.timeoutSeconds ? method.timeoutSeconds : target.service->timeoutSeconds;
   if (seconds) as.cpuMs = *seconds * 1000;
   std::string requestId = req.requestId;
-  invoker.invoke(
+  invoker.invokeText(
       client.app->id(), "__dispatch", json::array({std::move(request)}),
-      [responder, requestId](Result<json> result) { responder->send(dispatchAnswer(std::move(result), requestId)); },
+      [responder, requestId](Result<std::string> result) {
+        responder->send(dispatchAnswer(std::move(result), requestId));
+      },
       requestId, std::move(as));
 }
 

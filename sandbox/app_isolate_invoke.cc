@@ -126,7 +126,7 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
     codeCachesStored_ = true;
   }
   if (!completed) {
-    result.value = nullptr;
+    result.valueJson = "null";
     result.unhandledRejections.clear();
     std::string fn = quotedName(request.function);
     if (heapExhausted_) {
@@ -207,14 +207,14 @@ void AppIsolate::Impl::settle(v8::Local<v8::Context> context, v8::TryCatch& tryC
         break;
     }
   }
-  nlohmann::json json;
+  std::string json;
   const size_t maxBytes = options_.limits.resultBytes;
-  switch (v8ToJson(context, value, &json, maxBytes)) {
+  switch (v8ToJsonText(context, value, &json, maxBytes)) {
     case ToJson::kOk:
-      result.value = std::move(json);
+      result.valueJson = std::move(json);
       break;
     case ToJson::kUndefined:
-      result.value = nullptr;
+      result.valueJson = "null";
       break;
     case ToJson::kThrew:
       if (run.stopped()) return;

@@ -117,7 +117,7 @@ TEST_F(AppIsolateTest, RequireRefusesAnythingOutsideTheBundle) {
                    {"services/ok.js", ""}},
                   {"services/main.js"});
   ASSERT_TRUE(iso);
-  auto req = [&](const char* id) { return iso->invoke(request("req", {id})).value.get<std::string>(); };
+  auto req = [&](const char* id) { return iso->invoke(request("req", {id})).value().get<std::string>(); };
   EXPECT_EQ(req("./ok"), "loaded");
   EXPECT_EQ(req("fs"),
             "MODULE_NOT_FOUND: Cannot require 'fs': only relative paths to the bundle's own files ('./x', "
@@ -249,8 +249,8 @@ TEST_F(AppIsolateTest, HostCallsCarryTheInvocationsContext) {
 
   InvocationResult r = iso->invoke(request("hostBug"));
   ASSERT_TRUE(r.status.ok());
-  EXPECT_EQ(r.value[0], 100500);
-  std::string message = r.value[1];
+  EXPECT_EQ(r.value()[0], 100500);
+  std::string message = r.value()[1];
   EXPECT_EQ(message.rfind("internal error, ref ", 0), 0u) << message;
   EXPECT_EQ(message.find("hunter2"), std::string::npos);
   EXPECT_NE(log_.dump().find("hunter2"), std::string::npos);  // the full text is in the log, with the ref
@@ -280,9 +280,9 @@ TEST_F(AppIsolateTest, HostAnswersAsJsonTextEqualTheSameValues) {
        {{"objectId", "B"}, {"n", -3}, {"s", ""}, {"j", nlohmann::json::array()}, {"none", true}}});
   InvocationResult r = iso->invoke(request("both", {rows}));
   ASSERT_TRUE(r.status.ok()) << r.status.message() << r.detail;
-  EXPECT_EQ(r.value[0], rows);
-  EXPECT_EQ(r.value[1], true);
-  EXPECT_EQ(r.value[2], true);
+  EXPECT_EQ(r.value()[0], rows);
+  EXPECT_EQ(r.value()[1], true);
+  EXPECT_EQ(r.value()[2], true);
   // Text that is not JSON (a host bug) rejects the call's promise with V8's SyntaxError.
   EXPECT_EQ(outcome(iso->invoke(request("bad"))), R"(ok: "SyntaxError")");
 }
@@ -298,10 +298,10 @@ TEST_F(AppIsolateTest, TheClockIsFrozenDuringAnInvocationAndMovesAfterHostCalls)
   EXPECT_EQ(outcome(iso->invoke(request("spin"))), R"(ok: [true,true,"undefined",true])");
   InvocationResult r = iso->invoke(request("afterHost"));
   ASSERT_TRUE(r.status.ok());
-  EXPECT_GE(r.value.get<double>(), 19.0);
+  EXPECT_GE(r.value().get<double>(), 19.0);
   auto wall = std::chrono::duration_cast<std::chrono::milliseconds>(
                   std::chrono::system_clock::now().time_since_epoch()).count();
-  double now = iso->invoke(request("now")).value.get<double>();
+  double now = iso->invoke(request("now")).value().get<double>();
   EXPECT_NEAR(now, static_cast<double>(wall), 2000.0);
   EXPECT_EQ(now, static_cast<double>(static_cast<int64_t>(now)));  // whole milliseconds
 }

@@ -31,7 +31,11 @@ struct InvocationResult {
   // (the code could not load), kAppBusy / kAppNotFound (not run at all),
   // kInternal. The message is safe to show a client.
   Status status;
-  nlohmann::json value;  // the settled value as JSON (undefined -> null) when OK
+  // The settled value as JSON text when OK, as V8's JSON.stringify wrote it
+  // (object keys in the code's order; undefined -> null).
+  std::string valueJson = "null";
+  // The value parsed (for callers that need more than the text).
+  nlohmann::json value() const { return nlohmann::json::parse(valueJson); }
   // For the app's log only, never for clients: the JS error with its stack
   // mapped to bundle file names, or what was terminated and why.
   std::string detail;

@@ -127,7 +127,7 @@ inline InvocationRequest request(std::string function, nlohmann::json args = nlo
 
 // "ok: <json>" or "<error name>: <message>", for compact assertions.
 inline std::string outcome(const InvocationResult& r) {
-  if (r.status.ok()) return "ok: " + r.value.dump();
+  if (r.status.ok()) return "ok: " + r.value().dump();
   return std::string(errorInfo(r.status.code()).name) + ": " + r.status.message();
 }
 

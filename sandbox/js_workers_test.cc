@@ -131,7 +131,7 @@ class FakeExecutor final : public Executor {
     if (request.function == "throw") throw std::runtime_error("fake executor failure");
     if (request.function == "retire") retired_ = true;
     InvocationResult r;
-    r.value = {{"args", request.args}, {"code", code_}, {"executor", serial_}};
+    r.valueJson = json{{"args", request.args}, {"code", code_}, {"executor", serial_}}.dump();
     return r;
   }
 
@@ -272,8 +272,8 @@ TEST_F(JsWorkersTest, RunsOnAWorkerAndAnswersThere) {
   ASSERT_TRUE(results_.waitFor("a"));
   InvocationResult r = results_.get("a");
   ASSERT_TRUE(r.status.ok()) << r.status.message();
-  EXPECT_EQ(r.value["args"], json::array({1, "two"}));
-  EXPECT_EQ(r.value["code"], "A-v1");
+  EXPECT_EQ(r.value()["args"], json::array({1, "two"}));
+  EXPECT_EQ(r.value()["code"], "A-v1");
   EXPECT_NE(results_.thread("a"), std::this_thread::get_id());
 }
 
@@ -384,11 +384,11 @@ TEST_F(JsWorkersTest, NewCodeServesLaterInvocationsWhileRunningOnesFinishOnTheOl
     std::string tag = "new" + std::to_string(i);
     workers->submit("A", call("echo"), results_.callback(tag));
     ASSERT_TRUE(results_.waitFor(tag));
-    EXPECT_EQ(results_.get(tag).value["code"], "A-v2");
+    EXPECT_EQ(results_.get(tag).value()["code"], "A-v2");
   }
   world_.open("old");
   ASSERT_TRUE(results_.waitFor("old"));
-  EXPECT_EQ(results_.get("old").value["code"], "A-v1");
+  EXPECT_EQ(results_.get("old").value()["code"], "A-v1");
   // The worker that ran the old code moves to the new one too.
   for (int i = 0; i < 6; ++i) {
     std::string tag = "after" + std::to_string(i);
@@ -398,7 +398,7 @@ TEST_F(JsWorkersTest, NewCodeServesLaterInvocationsWhileRunningOnesFinishOnTheOl
   ASSERT_TRUE(world_.waitEntered("after1", 1));
   for (int i = 0; i < 6; ++i) world_.open("after" + std::to_string(i));
   ASSERT_TRUE(results_.waitFor(12));
-  for (int i = 0; i < 6; ++i) EXPECT_EQ(results_.get("after" + std::to_string(i)).value["code"], "A-v2");
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(results_.get("after" + std::to_string(i)).value()["code"], "A-v2");
   // The v1 executor is gone (destroyed by its worker), without waiting for stop().
   std::vector<FakeWorld::Record> records = world_.records();
   ASSERT_FALSE(records.empty());
@@ -411,9 +411,9 @@ TEST_F(JsWorkersTest, RetiredExecutorIsReplaced) {
   workers->submit("A", call("retire"), results_.callback("retiring"));
   workers->submit("A", call("echo"), results_.callback("fresh"));
   ASSERT_TRUE(results_.waitFor(3));
-  EXPECT_EQ(results_.get("first").value["executor"], 0);
-  EXPECT_EQ(results_.get("retiring").value["executor"], 0);
-  EXPECT_EQ(results_.get("fresh").value["executor"], 1);
+  EXPECT_EQ(results_.get("first").value()["executor"], 0);
+  EXPECT_EQ(results_.get("retiring").value()["executor"], 0);
+  EXPECT_EQ(results_.get("fresh").value()["executor"], 1);
   EXPECT_EQ(world_.creations("A"), 2);
   EXPECT_TRUE(world_.waitDestroyed(0));
 }
@@ -524,7 +524,7 @@ TEST_F(JsWorkersTest, RemovedAppRefusesWaitingAndNewWorkAndDropsItsExecutors) {
   workers->setApp("A", code("A-v9"));
   workers->submit("A", call("echo"), results_.callback("back"));
   ASSERT_TRUE(results_.waitFor("back"));
-  EXPECT_EQ(results_.get("back").value["code"], "A-v9");
+  EXPECT_EQ(results_.get("back").value()["code"], "A-v9");
 }
 
 }  // namespace

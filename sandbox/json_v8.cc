@@ -3,6 +3,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/json_text.h"
+
 namespace ck::sandbox {
 
 bool jsonWithinDepth(const nlohmann::json& value, size_t maxDepth) {
@@ -41,7 +43,8 @@ v8::MaybeLocal<v8::Value> jsonTextToV8(v8::Local<v8::Context> context, std::stri
   return v8::JSON::Parse(context, string);
 }
 
-ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nlohmann::json* out, size_t maxBytes) {
+ToJson v8ToJsonText(v8::Local<v8::Context> context, v8::Local<v8::Value> value, std::string* out,
+                    size_t maxBytes) {
   v8::Isolate* isolate = context->GetIsolate();
   if (value->IsUndefined() || value->IsFunction() || value->IsSymbol()) return ToJson::kUndefined;
   v8::Local<v8::String> text;
@@ -55,8 +58,17 @@ ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nloh
   // V8 turns an undefined result into the text "undefined", which no JSON
   // value serialises to (a string would be quoted).
   if (s == "undefined") return ToJson::kUndefined;
-  nlohmann::json parsed = nlohmann::json::parse(s, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !jsonWithinDepth(parsed)) return ToJson::kInvalid;
+  if (!jsonTextWithin(s, kMaxJsonDepth)) return ToJson::kInvalid;
+  *out = std::move(s);
+  return ToJson::kOk;
+}
+
+ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nlohmann::json* out, size_t maxBytes) {
+  std::string text;
+  ToJson r = v8ToJsonText(context, value, &text, maxBytes);
+  if (r != ToJson::kOk) return r;
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return ToJson::kInvalid;
   *out = std::move(parsed);
   return ToJson::kOk;
 }

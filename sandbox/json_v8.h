@@ -48,6 +48,9 @@ enum class ToJson {
 // than `maxBytes` (UTF-8) is kTooLarge and never copied out of the heap.
 ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nlohmann::json* out,
                 size_t maxBytes = SIZE_MAX);
+// The same, keeping the JSON text V8 wrote in *out (never parsed).
+ToJson v8ToJsonText(v8::Local<v8::Context> context, v8::Local<v8::Value> value, std::string* out,
+                    size_t maxBytes = SIZE_MAX);
 
 // The UTF-8 text of a JS string; lone surrogates become U+FFFD.
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> value);

@@ -118,7 +118,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     workers_.removeApp(appId);
   }
 
-  void invoke(const std::string& appId, const std::string& function, json args, Callback done,
+  void invoke(const std::string& appId, const std::string& function, json args, TextCallback done,
               const std::string& requestId, InvokeAs as) {
     if (as.caller && !as.caller->isClient()) {
       done(Status(ErrorCode::kInvalidArgument, "The caller of an invocation is a client principal"));
@@ -165,7 +165,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
                     [this, appId, what, id, token, done = std::move(done)](sandbox::InvocationResult r) {
                       report(appId, what, id, r, token);
                       if (r.status.ok()) {
-                        done(std::move(r.value));
+                        done(std::move(r.valueJson));
                       } else {
                         done(std::move(r.status));
                       }
@@ -305,6 +305,14 @@ Status Invoker::setAppCode(const std::string& appId, std::map<std::string, std::
 void Invoker::removeAppCode(const std::string& appId) { impl_->removeAppCode(appId); }
 void Invoker::invoke(const std::string& appId, const std::string& function, nlohmann::json args, Callback done,
                      const std::string& requestId, InvokeAs as) {
+  auto parsed = [done = std::move(done)](Result<std::string> r) {
+    if (!r.ok()) return done(r.status());
+    done(nlohmann::json::parse(*r));
+  };
+  impl_->invoke(appId, function, std::move(args), std::move(parsed), requestId, std::move(as));
+}
+void Invoker::invokeText(const std::string& appId, const std::string& function, nlohmann::json args,
+                         TextCallback done, const std::string& requestId, InvokeAs as) {
   impl_->invoke(appId, function, std::move(args), std::move(done), requestId, std::move(as));
 }
 void Invoker::stop() { impl_->stop(); }

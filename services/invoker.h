@@ -72,6 +72,9 @@ struct InvokeAs {
 class Invoker {
  public:
   using Callback = std::function<void(Result<nlohmann::json>)>;
+  // The settled value as JSON text, as the code's JSON.stringify wrote it
+  // (object keys in the code's order), for answers that only send it on.
+  using TextCallback = std::function<void(Result<std::string>)>;
 
   // `host` answers the code's data calls (`data.*` host operations); null:
   // only `echo`.
@@ -101,6 +104,9 @@ class Invoker {
   // `requestId` names the invocation in logs.
   void invoke(const std::string& appId, const std::string& function, nlohmann::json args, Callback done,
               const std::string& requestId = "", InvokeAs as = {});
+  // invoke(), answering the value as JSON text.
+  void invokeText(const std::string& appId, const std::string& function, nlohmann::json args, TextCallback done,
+                  const std::string& requestId = "", InvokeAs as = {});
 
   // Refuses new invocations, finishes queued and running ones, joins the
   // workers. Idempotent. REQUIRES: not called from a `done` callback.

@@ -27,7 +27,7 @@ class CustomerService {
       .setSortBy(['name'])
       .setPageSize(100)
     const rows = await Backendless.Data.of('Restaurant').find(query)
-    return rows.map(r => ({ slug: r.slug, name: r.name, city: r.city }))
+    return rows.map(r => ({ city: r.city, name: r.name, slug: r.slug }))
   }
 
   /**
