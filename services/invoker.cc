@@ -263,6 +263,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
                                                 {"detail", redact(rejection, token)}});
     }
     if (r.status.ok()) {
+      if (!log_.enabled(LogLevel::kDebug)) return;  // the fields cost more than the call
       log_.debug("invocation done", {{"app", appId}, {"function", function}, {"id", id}, {"cpuMs", r.cpuMs},
                                      {"wallMs", r.wallMs}});
       return;
