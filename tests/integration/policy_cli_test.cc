@@ -267,6 +267,20 @@ TEST(PolicyCli, PolicyTestRunsOfflineWithoutAServer) {
   r = run({"policy", "test", app, "--offline"}, dir.path() + "/t2");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(r.out, "23 of 23 policy tests passed\n");
+  // One rule changed (Customer may invoke POSService too): the tests that
+  // state otherwise fail, each with its rule trace.
+  const std::string original = readFile(app + "/cloudkeep.json");
+  writeFile(app + "/cloudkeep.json", replaced(original, R"("roles": ["Staff"], "on": "service:POSService")",
+                                              R"("roles": ["Staff", "Customer"], "on": "service:POSService")"));
+  r = run({"policy", "test", app, "--offline"}, dir.path() + "/t4");
+  EXPECT_EQ(r.code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("22 of 23 policy tests passed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FAIL tests[7]: boris@example.com (REST) invoke service:POSService.getOrders: expected deny, "
+                       "got grant"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("decided at level 3 (covering pattern) by rules[1]"), std::string::npos) << r.out;
+  writeFile(app + "/cloudkeep.json", original);
   // An invalid file is refused before anything runs.
   writeFile(app + "/cloudkeep.json", R"({"rules": [{"grant": ["find"], "roles": ["Nobody"], "on": "data:T"}]})");
   r = run({"policy", "test", app, "--offline"}, dir.path() + "/t3");
