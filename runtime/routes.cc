@@ -64,10 +64,16 @@ http::AsyncHandler onDirectLane(http::WorkerPool& pool, Logger& log, const char*
     auto answerTo = std::make_shared<http::Responder>(std::move(responder));
     pool.post(
         [&log, what, work, request, answerTo] {
+          std::string error;
           try {
             work(*request, answerTo);
           } catch (const std::exception& e) {
-            log.error(what, {{"id", request->requestId}, {"error", e.what()}});
+            error = e.what();
+          } catch (...) {  // escaping a pool's work would end the process
+            error = "a non-standard exception";
+          }
+          if (!error.empty()) {
+            log.error(what, {{"id", request->requestId}, {"error", error}});
             answerTo->send(http::Response::error(ErrorCode::kInternal, "Internal error, ref " + request->requestId));
           }
         },

@@ -14,6 +14,7 @@
 #include "runtime/client_request.h"
 #include "runtime/http/url.h"
 #include "runtime/http/worker_pool.h"
+#include "runtime/routes.h"
 #include "services/app.h"
 #include "services/deployer.h"
 #include "services/host.h"
@@ -278,21 +279,10 @@ void addServiceRoutes(http::Router& router, services::Host& host, services::Invo
                       services::Deployer& deployer, http::WorkerPool& pool, Logger& log) {
   router.addAsync(
       "*", "/{appId}/{apiKey}/services/{rest*}",
-      [&host, &invoker, &deployer, &pool, &log](http::Request& req, http::Responder responder) {
-        // WorkerPool takes copyable functions: share the request copy and the one-shot.
-        auto request = std::make_shared<http::Request>(req);
-        auto answerTo = std::make_shared<http::Responder>(std::move(responder));
-        pool.post(
-            [&host, &invoker, &deployer, &log, request, answerTo] {
-              try {
-                startInvocation(host, invoker, deployer, *request, answerTo);
-              } catch (const std::exception& e) {
-                log.error("service route threw", {{"id", request->requestId}, {"error", e.what()}});
-                answerTo->send(http::Response::error(ErrorCode::kInternal, "Internal error, ref " + request->requestId));
-              }
-            },
-            nullptr);
-      },
+      onDirectLane(pool, log, "service route threw",
+                   [&host, &invoker, &deployer](const http::Request& req, std::shared_ptr<http::Responder> answerTo) {
+                     startInvocation(host, invoker, deployer, req, std::move(answerTo));
+                   }),
       {.maxBodyBytes = kMaxServiceBodyBytes});
 }
 

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,47 +51,40 @@ struct LaneLoad {
   explicit LaneLoad(size_t b) : bound(b) {}
 };
 
-// Runs `handler` on `pool` (a lane of its own) through an asynchronous
-// route: the loop thread only copies the request and queues it, unless
-// `load` is at its bound (kLoginLaneFull). An exception from the handler is
-// logged and answered 500 with the request id, as on the direct lane.
-http::AsyncHandler onPool(http::WorkerPool& pool, std::shared_ptr<LaneLoad> load, Logger& log, std::string route,
-                          http::Handler handler) {
-  auto shared = std::make_shared<const http::Handler>(std::move(handler));
-  return [&pool, load, &log, route = std::move(route), shared](http::Request& req, http::Responder responder) {
+// Runs `handler` on `pool` (a lane of its own) as onDirectLane does, unless
+// `load` is at its bound: then the loop thread answers kLoginLaneFull at
+// once. A request leaves the count before its answer is sent, so a client
+// that waits for its answer always finds its place free again.
+using LaneHandler = std::function<http::Response(const http::Request&)>;
+http::AsyncHandler onPool(http::WorkerPool& pool, std::shared_ptr<LaneLoad> load, Logger& log, const char* what,
+                          LaneHandler handler) {
+  http::AsyncHandler queue = onDirectLane(
+      pool, log, what,
+      [load, handler = std::move(handler)](const http::Request& req, std::shared_ptr<http::Responder> answerTo) {
+        struct Leave {
+          LaneLoad& load;
+          ~Leave() { load.inFlight.fetch_sub(1); }
+        };
+        http::Response response;
+        {
+          Leave leave{*load};  // also when the handler throws
+          response = handler(req);
+        }
+        answerTo->send(std::move(response));
+      });
+  return [load, queue = std::move(queue)](http::Request& req, http::Responder responder) {
     if (load->inFlight.fetch_add(1) >= load->bound) {
       load->inFlight.fetch_sub(1);
       responder.send(http::Response::error(ErrorCode::kLoginLaneFull));
       return;
     }
-    // WorkerPool takes copyable functions: share the request copy and the one-shot.
-    auto request = std::make_shared<http::Request>(req);
-    auto answerTo = std::make_shared<http::Responder>(std::move(responder));
-    pool.post(
-        [&log, load, route, shared, request, answerTo] {
-          http::Response response;
-          std::string error;
-          try {
-            response = (*shared)(*request);
-          } catch (const std::exception& e) {
-            error = e.what();
-          } catch (...) {
-            error = "a non-standard exception";
-          }
-          if (!error.empty()) {
-            log.error("handler threw", {{"id", request->requestId}, {"route", route}, {"error", error}});
-            response = http::Response::error(ErrorCode::kInternal, "Internal error, ref " + request->requestId);
-          }
-          load->inFlight.fetch_sub(1);
-          answerTo->send(std::move(response));
-        },
-        nullptr);
+    queue(req, std::move(responder));
   };
 }
 
 // --- Client routes ---
 
-http::Response registerUser(services::Host& host, http::Request& req) {
+http::Response registerUser(services::Host& host, const http::Request& req) {
   Result<ClientRequest> client = resolveClient(host, req);
   if (!client.ok()) return http::Response::error(client.status());
   std::optional<json> user = objectBody(req);
@@ -98,7 +92,7 @@ http::Response registerUser(services::Host& host, http::Request& req) {
   return answer(client->app->registerUser(client->principal, client->call, *user));
 }
 
-http::Response login(services::Host& host, http::Request& req) {
+http::Response login(services::Host& host, const http::Request& req) {
   // The caller's token plays no part in a login (DESIGN.md "Permissions").
   Result<ClientRequest> client = resolveClient(host, req, TokenUse::kIgnore);
   if (!client.ok()) return http::Response::error(client.status());
@@ -141,11 +135,11 @@ void addUserRoutes(http::Router& router, services::Host& host, http::WorkerPool&
 
   router.addAsync("POST", usersRoute("/register"),
                   onPool(loginPool, load, log, "users/register",
-                         [&host](http::Request& req) { return registerUser(host, req); }),
+                         [&host](const http::Request& req) { return registerUser(host, req); }),
                   small);
   router.addAsync("POST", usersRoute("/login"),
                   onPool(loginPool, load, log, "users/login",
-                         [&host](http::Request& req) { return login(host, req); }),
+                         [&host](const http::Request& req) { return login(host, req); }),
                   small);
 
   // The SDK logs out with GET; POST is accepted too.
