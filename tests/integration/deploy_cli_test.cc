@@ -22,27 +22,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-Outcome run(const std::vector<std::string>& args, const std::string& prefix) {
-  ChildProcess p(cloudkeepBinary(), args, prefix);
-  Outcome r;
-  r.code = p.wait(60s);
-  r.out = p.stdoutText();
-  r.err = p.stderrText();
-  return r;
-}
-
-void writeFile(const std::string& path, const std::string& text) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
 const char* kPolicy = R"({
   "name": "greeter",
   "rules": [ { "grant": ["invoke"], "roles": ["NotAuthenticatedUser"], "on": "service:Greeter" } ]
@@ -93,7 +72,7 @@ TEST_F(DeployCli, DevDeploysThenDeployAndRollback) {
   EXPECT_EQ(json::parse(r.body), "hello ana!");
 
   writeFile(app_ + "/services/greeter.js", greeter("hi"));
-  Outcome d = run({"deploy", app_}, dir_.path() + "/d1");
+  RunOutcome d = runCloudkeep({"deploy", app_}, dir_.path() + "/d1");
   ASSERT_EQ(d.code, 0) << d.err;
   EXPECT_NE(d.out.find("version 2 is active"), std::string::npos) << d.out;
   EXPECT_NE(d.out.find("POST   /greet  (greet)"), std::string::npos) << d.out;
@@ -101,12 +80,12 @@ TEST_F(DeployCli, DevDeploysThenDeployAndRollback) {
 
   // A broken file is refused with file and line; the last good version serves.
   writeFile(app_ + "/services/broken.js", "\n\nconst = 1;\n");
-  d = run({"deploy", app_}, dir_.path() + "/d2");
+  d = runCloudkeep({"deploy", app_}, dir_.path() + "/d2");
   EXPECT_EQ(d.code, 4) << d.out;
   EXPECT_NE(d.err.find("services/broken.js:3"), std::string::npos) << d.err;
   // A require that leaves the folder is refused before anything is sent.
   writeFile(app_ + "/services/broken.js", "require('../../outside');\n");
-  d = run({"deploy", app_}, dir_.path() + "/d3");
+  d = runCloudkeep({"deploy", app_}, dir_.path() + "/d3");
   EXPECT_EQ(d.code, 2) << d.out;
   EXPECT_NE(d.err.find("services/broken.js:1: require('../../outside'): the path leaves the app folder"),
             std::string::npos)
@@ -114,11 +93,11 @@ TEST_F(DeployCli, DevDeploysThenDeployAndRollback) {
   std::filesystem::remove(app_ + "/services/broken.js");
   EXPECT_EQ(json::parse(greet("ana").body), "hi ana!");
 
-  Outcome rb = run({"rollback", "--data", data_}, dir_.path() + "/r1");
+  RunOutcome rb = runCloudkeep({"rollback", "--data", data_}, dir_.path() + "/r1");
   ASSERT_EQ(rb.code, 0) << rb.err;
   EXPECT_NE(rb.out.find("version 1 is active"), std::string::npos) << rb.out;
   EXPECT_EQ(json::parse(greet("ana").body), "hello ana!");
-  rb = run({"rollback", "--data", data_}, dir_.path() + "/r2");
+  rb = runCloudkeep({"rollback", "--data", data_}, dir_.path() + "/r2");
   EXPECT_EQ(rb.code, 4) << rb.out;
 
   dev->signal(SIGINT);
@@ -127,7 +106,7 @@ TEST_F(DeployCli, DevDeploysThenDeployAndRollback) {
 
 TEST_F(DeployCli, DevRefusesABrokenBundle) {
   writeFile(app_ + "/services/greeter.js", "class Greeter {\n  /** @route PATCH /x */\n  m() {}\n}\n");
-  Outcome r = run({"dev", app_, "--port", "0"}, dir_.path() + "/dev");
+  RunOutcome r = runCloudkeep({"dev", app_, "--port", "0"}, dir_.path() + "/dev");
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.err.find("services/greeter.js:2: @route"), std::string::npos) << r.err;
 }

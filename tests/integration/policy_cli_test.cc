@@ -26,26 +26,6 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-Outcome run(const std::vector<std::string>& args, const std::string& prefix) {
-  ChildProcess p(cloudkeepBinary(), args, prefix);
-  Outcome r;
-  r.code = p.wait(60s);
-  r.out = p.stdoutText();
-  r.err = p.stderrText();
-  return r;
-}
-
-void writeFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-}
-
 // The restaurants example (its cloudkeep.json and seed/, never a data
 // folder left in the source tree) copied to `dir`.
 void copyExample(const std::string& dir) {
@@ -100,14 +80,14 @@ TEST(PolicyCli, HelpForEveryCommand) {
   for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
            {"policy", "--help"}, {"policy", "apply", "--help"}, {"policy", "show", "--help"},
            {"policy", "test", "--help"}, {"explain", "--help"}}) {
-    Outcome r = run(args, dir.path() + "/h");
+    RunOutcome r = runCloudkeep(args, dir.path() + "/h");
     EXPECT_EQ(r.code, 0) << args[0];
     EXPECT_FALSE(r.out.empty());
   }
   // --as and --role exclude each other; OP and RESOURCE are required.
-  EXPECT_EQ(run({"explain", "--as", "a@b.c", "--role", "Customer", "find", "data:T"}, dir.path() + "/x").code, 2);
-  EXPECT_EQ(run({"explain", "find"}, dir.path() + "/y").code, 2);
-  EXPECT_EQ(run({"policy", "test", dir.path() + "/missing", "--offline"}, dir.path() + "/z").code, 2);
+  EXPECT_EQ(runCloudkeep({"explain", "--as", "a@b.c", "--role", "Customer", "find", "data:T"}, dir.path() + "/x").code, 2);
+  EXPECT_EQ(runCloudkeep({"explain", "find"}, dir.path() + "/y").code, 2);
+  EXPECT_EQ(runCloudkeep({"policy", "test", dir.path() + "/missing", "--offline"}, dir.path() + "/z").code, 2);
 }
 
 TEST(PolicyCli, DevAppliesThePolicyAndTheCommandsFindIt) {
@@ -121,28 +101,28 @@ TEST(PolicyCli, DevAppliesThePolicyAndTheCommandsFindIt) {
   EXPECT_NE(dev.out().find("seed/Restaurant.json: 5 rows loaded into Restaurant"), std::string::npos) << dev.out();
 
   // boris (Customer) may not read the table directly: no rule opens it.
-  Outcome r = run({"explain", "--as", "boris@example.com", "find", "data:Restaurant", "--data", data}, dir.path() + "/e1");
+  RunOutcome r = runCloudkeep({"explain", "--as", "boris@example.com", "find", "data:Restaurant", "--data", data}, dir.path() + "/e1");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("boris@example.com (AuthenticatedUser, RestUser, Customer): DENY"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("decided at level 7 (default)"), std::string::npos) << r.out;
-  r = run({"explain", "--role", "Customer", "--key", "JS", "find", "data:Restaurant", "--data", data},
+  r = runCloudkeep({"explain", "--role", "Customer", "--key", "JS", "find", "data:Restaurant", "--data", data},
           dir.path() + "/e2");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("JSUser, Customer): DENY"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("decided at level 7 (default)"), std::string::npos) << r.out;
-  r = run({"explain", "--service", "CustomerService", "--as", "boris@example.com", "delete", "data:Restaurant",
+  r = runCloudkeep({"explain", "--service", "CustomerService", "--as", "boris@example.com", "delete", "data:Restaurant",
            "--json", "--data", data},
           dir.path() + "/e3");
   ASSERT_EQ(r.code, 0) << r.err;
   json e = json::parse(r.out);
   EXPECT_EQ(e["decision"], "deny");
   EXPECT_EQ(e["levelName"], "service grants");
-  r = run({"explain", "--as", "nobody@example.com", "find", "data:Restaurant", "--data", data}, dir.path() + "/e4");
+  r = runCloudkeep({"explain", "--as", "nobody@example.com", "find", "data:Restaurant", "--data", data}, dir.path() + "/e4");
   EXPECT_EQ(r.code, 4);
   EXPECT_NE(r.err.find("as.user"), std::string::npos) << r.err;
 
   // In the app folder under dev: no flags at all.
-  r = run({"policy", "test", app}, dir.path() + "/t1");
+  r = runCloudkeep({"policy", "test", app}, dir.path() + "/t1");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("23 of 23 policy tests passed"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("offline"), std::string::npos) << "ran against the server: " << r.out;
@@ -153,7 +133,7 @@ TEST(PolicyCli, DevAppliesThePolicyAndTheCommandsFindIt) {
   const std::string text = readFile(app + "/cloudkeep.json");
   writeFile(wrong + "/cloudkeep.json",
             replaced(text, R"("on": "data:Restaurant", "expect": "deny" })", R"("on": "data:Restaurant", "expect": "grant" })"));
-  r = run({"policy", "test", wrong, "--data", data}, dir.path() + "/t2");
+  r = runCloudkeep({"policy", "test", wrong, "--data", data}, dir.path() + "/t2");
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("22 of 23 policy tests passed"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("FAIL tests[0]: boris@example.com (REST) find data:Restaurant: expected grant, got deny"),
@@ -166,23 +146,23 @@ TEST(PolicyCli, DevAppliesThePolicyAndTheCommandsFindIt) {
   const std::string bad = dir.path() + "/bad";
   std::filesystem::create_directories(bad);
   writeFile(bad + "/cloudkeep.json", replaced(text, R"("on": "service:POSService")", R"("on": "date:POSService")"));
-  r = run({"policy", "apply", bad, "--data", data}, dir.path() + "/a1");
+  r = runCloudkeep({"policy", "apply", bad, "--data", data}, dir.path() + "/a1");
   EXPECT_EQ(r.code, 4) << r.out << r.err;
   EXPECT_NE(r.err.find("rules[1].on: "), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one-line reason: " << r.err;
-  r = run({"policy", "show", "--data", data}, dir.path() + "/s1");
+  r = runCloudkeep({"policy", "show", "--data", data}, dir.path() + "/s1");
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(r.out, text) << "the policy in force is still the app folder's";
   // Applying the good one again works (the app folder is its own data folder's).
-  r = run({"policy", "apply", app}, dir.path() + "/a2");
+  r = runCloudkeep({"policy", "apply", app}, dir.path() + "/a2");
   EXPECT_EQ(r.code, 0) << r.err;
 
   EXPECT_EQ(dev.stop(), 0) << dev.err();
   // dev.json stays behind: the commands find nobody answering there.
-  r = run({"policy", "test", app}, dir.path() + "/t3");
+  r = runCloudkeep({"policy", "test", app}, dir.path() + "/t3");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("offline"), std::string::npos) << r.out;
-  r = run({"explain", "find", "data:Restaurant", "--data", data}, dir.path() + "/e5");
+  r = runCloudkeep({"explain", "find", "data:Restaurant", "--data", data}, dir.path() + "/e5");
   EXPECT_EQ(r.code, 3) << r.out << r.err;
 }
 
@@ -249,7 +229,7 @@ TEST(PolicyCli, DevRefusesBrokenFilesNamingThem) {
     const std::string app = dir.path() + "/" + c.name;
     copyExample(app);
     c.breakIt(app);
-    Outcome r = run({"dev", app, "--port", "0"}, dir.path() + "/" + c.name + "-dev");
+    RunOutcome r = runCloudkeep({"dev", app, "--port", "0"}, dir.path() + "/" + c.name + "-dev");
     EXPECT_EQ(r.code, 2) << c.name << ": " << r.err;
     EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.name << ": " << r.err;
     EXPECT_FALSE(std::filesystem::exists(app + "/.cloudkeep/dev.json")) << c.name;
@@ -260,11 +240,11 @@ TEST(PolicyCli, PolicyTestRunsOfflineWithoutAServer) {
   TempDir dir;
   const std::string app = dir.path() + "/restaurants";
   copyExample(app);
-  Outcome r = run({"policy", "test", app, "--data", dir.path() + "/nothing"}, dir.path() + "/t1");
+  RunOutcome r = runCloudkeep({"policy", "test", app, "--data", dir.path() + "/nothing"}, dir.path() + "/t1");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("offline"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("23 of 23 policy tests passed"), std::string::npos) << r.out;
-  r = run({"policy", "test", app, "--offline"}, dir.path() + "/t2");
+  r = runCloudkeep({"policy", "test", app, "--offline"}, dir.path() + "/t2");
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_EQ(r.out, "23 of 23 policy tests passed\n");
   // One rule changed (Customer may invoke POSService too): the tests that
@@ -272,7 +252,7 @@ TEST(PolicyCli, PolicyTestRunsOfflineWithoutAServer) {
   const std::string original = readFile(app + "/cloudkeep.json");
   writeFile(app + "/cloudkeep.json", replaced(original, R"("roles": ["Staff"], "on": "service:POSService")",
                                               R"("roles": ["Staff", "Customer"], "on": "service:POSService")"));
-  r = run({"policy", "test", app, "--offline"}, dir.path() + "/t4");
+  r = runCloudkeep({"policy", "test", app, "--offline"}, dir.path() + "/t4");
   EXPECT_EQ(r.code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("22 of 23 policy tests passed"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("FAIL tests[7]: boris@example.com (REST) invoke service:POSService.getOrders: expected deny, "
@@ -283,7 +263,7 @@ TEST(PolicyCli, PolicyTestRunsOfflineWithoutAServer) {
   writeFile(app + "/cloudkeep.json", original);
   // An invalid file is refused before anything runs.
   writeFile(app + "/cloudkeep.json", R"({"rules": [{"grant": ["find"], "roles": ["Nobody"], "on": "data:T"}]})");
-  r = run({"policy", "test", app, "--offline"}, dir.path() + "/t3");
+  r = runCloudkeep({"policy", "test", app, "--offline"}, dir.path() + "/t3");
   EXPECT_EQ(r.code, 2) << r.out << r.err;
   EXPECT_NE(r.err.find("rules[0].roles"), std::string::npos) << r.err;
 }
