@@ -10,7 +10,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <concepts>
 #include <set>
 #include <string>
@@ -20,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "runtime/http/url.h"
 #include "tests/integration/in_process_server.h"
 
 namespace ck::testing {
@@ -51,22 +51,6 @@ std::string messageOf(const HttpResult& r) {
   json body = parse(r);
   return body.is_object() && body.contains("message") && body["message"].is_string() ? body["message"].get<std::string>()
                                                                                        : "";
-}
-
-// Percent-encodes a query-string value.
-std::string encode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
 }
 
 // The values of `field` in an array of rows, in order.
@@ -277,8 +261,8 @@ TEST_F(DataHttpTest, SaveFindFindByIdCountRemoveRoundTrip) {
   EXPECT_EQ(parse(client("POST", app.data("Person/find"), json{{"pageSize", 100}})).size(), 22u);
 
   // The query-string form.
-  json viaGet = parse(client("GET", app.data("Person?where=" + encode("age >= 10 and age < 20") +
-                                             "&sortBy=" + encode("age desc") + "&pageSize=3&offset=1&props=age")));
+  json viaGet = parse(client("GET", app.data("Person?where=" + http::percentEncode("age >= 10 and age < 20") +
+                                             "&sortBy=" + http::percentEncode("age desc") + "&pageSize=3&offset=1&props=age")));
   EXPECT_EQ(viaGet, json::parse(R"([{"age": 18, "___class": "Person"}, {"age": 17, "___class": "Person"},
                                      {"age": 16, "___class": "Person"}])"));
   json viaProperty = parse(client("GET", app.data("Person?where=age%3D5&property=name&property=age")));
@@ -287,7 +271,7 @@ TEST_F(DataHttpTest, SaveFindFindByIdCountRemoveRoundTrip) {
   // count, in the body and the query-string forms.
   EXPECT_EQ(parse(client("POST", app.data("Person/count"), json{{"where", "age < 10"}})), json(10));
   EXPECT_EQ(parse(client("POST", app.data("Person/count"), json::object())), json(22));
-  EXPECT_EQ(parse(client("GET", app.data("Person/count?where=" + encode("age >= 30")))), json(2));
+  EXPECT_EQ(parse(client("GET", app.data("Person/count?where=" + http::percentEncode("age >= 30")))), json(2));
   // distinct with every column (objectId included) changes nothing.
   EXPECT_EQ(parse(client("POST", app.data("Person/count"), json{{"distinct", true}})), json(22));
   EXPECT_EQ(parse(client("POST", app.data("Person/find"), json{{"distinct", true}, {"pageSize", 100}})).size(), 22u);
@@ -375,7 +359,7 @@ TEST_F(DataHttpTest, OwnerPolicyNarrowsPagesCountsAndWrites) {
   EXPECT_EQ(codeOf(client("PUT", app.data("Order"), json{{"objectId", bobsId}, {"n", -1}}, ann)), 1012);
   EXPECT_EQ(codeOf(client("DELETE", app.data("Order/" + bobsId), "", ann)), 1014);
   // Bulk writes only reach the caller's rows.
-  EXPECT_EQ(parse(client("PUT", app.data("bulk/Order?where=" + encode("n < 3")), json{{"who", "x"}}, ann)), json(3));
+  EXPECT_EQ(parse(client("PUT", app.data("bulk/Order?where=" + http::percentEncode("n < 3")), json{{"who", "x"}}, ann)), json(3));
   EXPECT_EQ(parse(client("POST", app.data("Order/count"), json{{"where", "who = 'x'"}}, bob)), json(0));
   EXPECT_EQ(parse(client("POST", app.data("bulk/Order/delete"), json{{"where", "n < 100"}}, bob)), json(8));
   EXPECT_EQ(parse(client("POST", app.data("Order/count"), json::object(), ann)), json(13));
@@ -396,7 +380,7 @@ TEST_F(DataHttpTest, BulkCreateUpdateDelete) {
   EXPECT_EQ(parse(client("GET", app.data("Person/" + ids[7])))["name"], "b7");
 
   // Update: the count comes back as a bare number.
-  HttpResult updated = client("PUT", app.data("bulk/Person?where=" + encode("age >= 20")), json{{"vip", true}});
+  HttpResult updated = client("PUT", app.data("bulk/Person?where=" + http::percentEncode("age >= 20")), json{{"vip", true}});
   ASSERT_EQ(updated.status, 200) << updated.body;
   EXPECT_EQ(updated.body, "10");
   EXPECT_EQ(parse(client("POST", app.data("Person/count"), json{{"where", "vip = true"}})), json(10));
@@ -409,7 +393,7 @@ TEST_F(DataHttpTest, BulkCreateUpdateDelete) {
   HttpResult byIds =
       client("POST", app.data("bulk/Person/delete"), json{{"where", "objectId in ('" + ids[5] + "','" + ids[6] + "')"}});
   EXPECT_EQ(byIds.body, "2");
-  HttpResult byQuery = client("DELETE", app.data("bulk/Person?where=" + encode("age >= 25")));
+  HttpResult byQuery = client("DELETE", app.data("bulk/Person?where=" + http::percentEncode("age >= 25")));
   EXPECT_EQ(byQuery.body, "5");
   EXPECT_EQ(parse(client("POST", app.data("Person/count"), json::object())), json(18));
 
@@ -490,7 +474,7 @@ TEST_F(DataHttpTest, EveryLimitIsRefusedClearly) {
   HttpResult bigIn = client("POST", app.data("Person/find"), json{{"where", in}});
   EXPECT_EQ(codeOf(bigIn), 1017) << bigIn.body;
   EXPECT_EQ(codeOf(client("POST", app.data("Person/count"), json{{"where", in}})), 1017);
-  EXPECT_EQ(codeOf(client("PUT", app.data("bulk/Person?where=" + encode("age IN (1,")), json{{"vip", true}})), 1017);
+  EXPECT_EQ(codeOf(client("PUT", app.data("bulk/Person?where=" + http::percentEncode("age IN (1,")), json{{"vip", true}})), 1017);
   std::string terms;
   for (int i = 0; i < 300; ++i) terms += (i ? " or " : "") + std::string("age = ") + std::to_string(i);
   EXPECT_EQ(codeOf(client("POST", app.data("Person/find"), json{{"where", terms}})), 1017);
