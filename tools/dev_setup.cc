@@ -250,7 +250,6 @@ int setUpDevApp(services::Host& host, const std::string& appId, const std::strin
   if (Status s = host.setAppSetting(appId, kSeededSetting, std::to_string(app->clock().nowMs())); !s.ok()) {
     return refuse("cannot record the seed load: " + s.message());
   }
-  std::fflush(stdout);
   return kExitOk;
 }
 

@@ -190,6 +190,9 @@ int runDev(runtime::Config config, const DevOptions& options) {
   json keys = json::object();
   for (const auto& [kind, key] : app->keys) keys[std::string(services::clientKindName(kind))] = key;
   json devInfo = {{"url", server.url()}, {"appId", app->id}, {"keys", keys}};
+  // What the setup printed is out before dev.json says the app is ready:
+  // whoever waits for the file may read the output at once.
+  std::fflush(stdout);
   writeFileAtomically(config.dataDir + "/dev.json", devInfo.dump(2) + "\n");
 
   std::printf("cloudkeep dev: serving app \"%s\"\n", app->name.c_str());
