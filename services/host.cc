@@ -96,6 +96,9 @@ std::string Host::adminTokenPath(const std::string& dataDir) { return dataDir + 
 
 std::unique_ptr<Host> Host::open(const std::string& dataDir, Random& random, const Clock& clock,
                                  Logger& log, AppConfig appConfig) {
+  // One server per folder, before anything in it is opened or rewritten.
+  Result<storage::FolderLock> lock = storage::FolderLock::acquire(dataDir);
+  if (!lock.ok()) throw std::runtime_error(lock.status().message());
   std::filesystem::create_directories(dataDir + "/apps");
   std::unique_ptr<storage::HostStore> store = storage::HostStore::open(dataDir + "/host.db");
 
@@ -115,12 +118,13 @@ std::unique_ptr<Host> Host::open(const std::string& dataDir, Random& random, con
     store->setSetting(kAdminTokenSetting, hash);
     log.info(stored ? "admin token replaced" : "admin token created", {{"file", tokenPath}});
   }
-  return std::unique_ptr<Host>(new Host(dataDir, std::move(store), hash, random, clock, log, std::move(appConfig)));
+  return std::unique_ptr<Host>(new Host(std::move(*lock), dataDir, std::move(store), hash, random, clock, log, std::move(appConfig)));
 }
 
-Host::Host(std::string dataDir, std::unique_ptr<storage::HostStore> store, std::string adminTokenHash,
-           Random& random, const Clock& clock, Logger& log, AppConfig appConfig)
-    : dataDir_(std::move(dataDir)),
+Host::Host(storage::FolderLock lock, std::string dataDir, std::unique_ptr<storage::HostStore> store,
+           std::string adminTokenHash, Random& random, const Clock& clock, Logger& log, AppConfig appConfig)
+    : lock_(std::move(lock)),
+      dataDir_(std::move(dataDir)),
       store_(std::move(store)),
       adminTokenHash_(std::move(adminTokenHash)),
       random_(random),

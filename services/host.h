@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "services/app.h"
 #include "services/client_kind.h"
+#include "storage/folder_lock.h"
 
 namespace ck::storage {
 class HostStore;
@@ -47,7 +48,8 @@ class Host {
   // start. The admin token is kept in clear only in <data>/admin.token (mode
   // 0600, for the CLI); the database holds its SHA-256. When that file is
   // missing or does not match, a new token is made and the old one stops working.
-  // `appConfig` configures every app this host serves.
+  // `appConfig` configures every app this host serves. Throws when another
+  // host, in this process or another, has the folder open (see FolderLock).
   static std::unique_ptr<Host> open(const std::string& dataDir, Random& random, const Clock& clock,
                                     Logger& log, AppConfig appConfig = {});
   ~Host();
@@ -84,11 +86,12 @@ class Host {
   static constexpr size_t kMaxSettingValueBytes = 64 * 1024;
 
  private:
-  Host(std::string dataDir, std::unique_ptr<storage::HostStore> store, std::string adminTokenHash,
-       Random& random, const Clock& clock, Logger& log, AppConfig appConfig);
+  Host(storage::FolderLock lock, std::string dataDir, std::unique_ptr<storage::HostStore> store,
+       std::string adminTokenHash, Random& random, const Clock& clock, Logger& log, AppConfig appConfig);
   // Opens (once) and returns the app's store; nullptr for an unknown app.
   storage::AppStore* appStore(std::string_view appId);
 
+  storage::FolderLock lock_;  // first in, last out: held while anything is open
   const std::string dataDir_;
   std::unique_ptr<storage::HostStore> store_;
   const std::string adminTokenHash_;  // SHA-256 hex of the admin token

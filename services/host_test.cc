@@ -53,6 +53,21 @@ TEST_F(HostTest, AdminTokenIsPrivateHashedAndChecked) {
   EXPECT_EQ(log_.dump().find(token), std::string::npos);
 }
 
+TEST_F(HostTest, OneHostPerDataFolder) {
+  {
+    auto host = open();
+    std::string token = readToken(dir_);
+    try {
+      open();
+      ADD_FAILURE() << "a second host opened the same folder";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("in use by another cloudkeep server"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(readToken(dir_), token);  // the refused host rewrote nothing
+  }
+  EXPECT_NE(open(), nullptr);
+}
+
 TEST_F(HostTest, TokenSurvivesRestartAndIsReplacedWhenFileIsRemoved) {
   std::string first;
   {

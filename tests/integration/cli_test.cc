@@ -126,5 +126,32 @@ TEST(Cli, ServeAndAppCommands) {
   EXPECT_GT(parsed, 2);
 }
 
+// One server per data folder: a second `serve` on the same folder (another
+// port) is refused before it touches anything, naming the first one's pid;
+// once the first stops, the folder is free again.
+TEST(Cli, SecondServerOnOneDataFolderIsRefused) {
+  TempDir dir;
+  std::string data = dir.path() + "/data";
+  ChildProcess first(cloudkeepBinary(), {"serve", "--data", data, "--listen", "127.0.0.1:0"}, dir.path() + "/first");
+  ASSERT_TRUE(waitFor([&] { return !readFile(data + "/server.json").empty(); }, 20s)) << first.stderrText();
+  std::string marker = readFile(data + "/server.json");
+  std::string token = readAdminToken(data);
+
+  std::string out, err;
+  EXPECT_EQ(runToExit({"serve", "--data", data, "--listen", "127.0.0.1:0"}, dir.path() + "/second", &out, &err), 1);
+  EXPECT_NE(err.find("in use by another cloudkeep server (pid " + std::to_string(first.pid()) + ")"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(readFile(data + "/server.json"), marker);
+  EXPECT_EQ(readAdminToken(data), token);
+
+  first.signal(SIGTERM);
+  ASSERT_EQ(first.wait(20s), 0) << first.stderrText();
+  ChildProcess third(cloudkeepBinary(), {"serve", "--data", data, "--listen", "127.0.0.1:0"}, dir.path() + "/third");
+  EXPECT_TRUE(waitFor([&] { return !readFile(data + "/server.json").empty(); }, 20s)) << third.stderrText();
+  third.signal(SIGTERM);
+  EXPECT_EQ(third.wait(20s), 0) << third.stderrText();
+}
+
 }  // namespace
 }  // namespace ck::testing
