@@ -259,9 +259,14 @@ class AuditLog::Impl {
       deleted += db_->changes();
     }
     {
-      // Every id up to the newest one beyond the limit, counted from the newest.
-      storage::CachedStatement byCount = db_->prepare(
-          "DELETE FROM _audit WHERE id <= (SELECT id FROM _audit ORDER BY id DESC LIMIT 1 OFFSET ?1)");
+      // Every id more than maxEntries below the newest. Ids are handed out
+      // one above the highest stored and a rolled-back write takes its entry
+      // with it, so they have no gaps but those age retention makes: this
+      // keeps exactly the newest maxEntries, or fewer after such a gap. It
+      // costs what it deletes; counting from the newest (ORDER BY id DESC
+      // OFFSET maxEntries) walked the whole table at every prune.
+      storage::CachedStatement byCount =
+          db_->prepare("DELETE FROM _audit WHERE id <= (SELECT max(id) FROM _audit) - ?1");
       byCount->bind(1, std::max<int64_t>(config_.maxEntries, 0)).run();
       deleted += db_->changes();
     }

@@ -142,7 +142,8 @@ class AuditLog {
   // Entries matching `query`, oldest (lowest id) first. Flushes first.
   std::vector<AuditEntry> query(const AuditQuery& query);
   // Applies the retention limits now (also done every few hundred entries):
-  // deletes entries older than maxAgeMs, then the oldest beyond maxEntries.
+  // deletes entries older than maxAgeMs, then those whose id is more than
+  // maxEntries below the newest (the oldest beyond maxEntries).
   // Returns how many entries it deleted.
   int64_t prune();
 
