@@ -186,7 +186,21 @@ std::vector<std::string> restSegments(const http::Request& req) {
   return out;
 }
 
-// Runs on a direct-lane worker: resolves, checks, and queues the invocation.
+// Bodies up to this size are parsed on the loop thread (a few microseconds).
+constexpr size_t kMaxLoopBodyBytes = 16 * 1024;
+
+// Whether starting `req` reads no file and parses little, so the loop thread
+// may do it: no user-token (resolving one reads the sessions), the key and
+// its app already in memory, a small body.
+bool startsInMemory(services::Host& host, const http::Request& req) {
+  if (req.body.size() > kMaxLoopBodyBytes) return false;
+  Result<std::optional<std::string>> token = userTokenHeader(req);
+  if (!token.ok() || token->has_value()) return false;
+  return host.knownOpen(req.pathParam("appId"), req.pathParam("apiKey"));
+}
+
+// Resolves, checks, and queues the invocation (on the loop thread when
+// startsInMemory(), else on a direct-lane worker).
 // Answers through `responder` now (refused) or from the JS lane.
 void startInvocation(services::Host& host, services::Invoker& invoker, services::Deployer& deployer,
                      const http::Request& req, std::shared_ptr<http::Responder> responder) {
@@ -277,12 +291,26 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
 
 void addServiceRoutes(http::Router& router, services::Host& host, services::Invoker& invoker,
                       services::Deployer& deployer, http::WorkerPool& pool, Logger& log) {
-  router.addAsync(
-      "*", "/{appId}/{apiKey}/services/{rest*}",
+  http::AsyncHandler onPool =
       onDirectLane(pool, log, "service route threw",
                    [&host, &invoker, &deployer](const http::Request& req, std::shared_ptr<http::Responder> answerTo) {
                      startInvocation(host, invoker, deployer, req, std::move(answerTo));
-                   }),
+                   });
+  router.addAsync(
+      "*", "/{appId}/{apiKey}/services/{rest*}",
+      [&host, &invoker, &deployer, &log, onPool = std::move(onPool)](http::Request& req, http::Responder responder) {
+        if (!startsInMemory(host, req)) return onPool(req, std::move(responder));
+        // Everything it reads is in memory and the body is small: start the
+        // invocation here and spare a thread hand-off (the JS lane is the
+        // only other thread the call then visits).
+        auto answerTo = std::make_shared<http::Responder>(std::move(responder));
+        try {
+          startInvocation(host, invoker, deployer, req, answerTo);
+        } catch (const std::exception& e) {
+          log.error("service route threw", {{"id", req.requestId}, {"error", e.what()}});
+          answerTo->send(http::Response::error(ErrorCode::kInternal, "Internal error, ref " + req.requestId));
+        }
+      },
       {.maxBodyBytes = kMaxServiceBodyBytes});
 }
 

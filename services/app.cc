@@ -236,6 +236,8 @@ bool App::dynamicSchema(AppLease& lease) {
 }
 
 Result<Principal> App::principalFor(ClientKind key, const std::optional<std::string>& token) {
+  // Without a token nothing is read: no connection is taken.
+  if (!token) return Principal::client(ClientIdentity{.key = key});
   AppLease lease = this->lease();
   return lease.users().principalFor(key, token);
 }

@@ -214,6 +214,16 @@ storage::AppStore* Host::appStore(std::string_view appId) {
   return raw;
 }
 
+bool Host::knownOpen(std::string_view appId, std::string_view apiKey) {
+  {
+    std::shared_lock lock(keysMu_);
+    auto it = knownKeys_.find(apiKey);
+    if (it == knownKeys_.end() || it->second.appId != appId) return false;
+  }
+  std::lock_guard lock(appsMu_);
+  return apps_.find(appId) != apps_.end();
+}
+
 App* Host::app(std::string_view appId) {
   {
     std::lock_guard lock(appsMu_);

@@ -71,6 +71,11 @@ class Host {
   // kept while the host lives; nullptr for an unknown app.
   App* app(std::string_view appId);
 
+  // Whether `apiKey` is already known as one of `appId`'s keys and the app
+  // is already open: resolveKey() and app() then read no file, so a caller
+  // that must not block (the loop thread) may use them.
+  bool knownOpen(std::string_view appId, std::string_view apiKey);
+
   // Whether `presented` is the admin token (compared in constant time).
   bool checkAdminToken(std::string_view presented) const;
 

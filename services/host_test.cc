@@ -119,6 +119,25 @@ TEST_F(HostTest, KeysAreBoundToTheirApp) {
   EXPECT_FALSE(host->resolveKey(a->id, "not-a-key").has_value());
 }
 
+// knownOpen() says yes only once both the key and the app are in memory,
+// and never for a key of another app.
+TEST_F(HostTest, KnownOpenOnlyForAKnownKeyOfAnOpenApp) {
+  auto host = open();
+  auto a = host->createApp("a");
+  auto b = host->createApp("b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  const std::string& key = a->key(ClientKind::kRest);
+  EXPECT_FALSE(host->knownOpen(a->id, key));
+  ASSERT_TRUE(host->resolveKey(a->id, key).has_value());
+  EXPECT_FALSE(host->knownOpen(a->id, key));  // the app is not open yet
+  ASSERT_NE(host->app(a->id), nullptr);
+  EXPECT_TRUE(host->knownOpen(a->id, key));
+  ASSERT_NE(host->app(b->id), nullptr);
+  EXPECT_FALSE(host->knownOpen(b->id, key));
+  EXPECT_FALSE(host->knownOpen(a->id, b->key(ClientKind::kRest)));
+  EXPECT_FALSE(host->knownOpen(a->id, ""));
+}
+
 TEST_F(HostTest, AppNamesAreValidatedAndUnique) {
   auto host = open();
   const char* bad[] = {"", "-x", ".x", "a b", "a/b", "../x", "ä", "x;drop table apps"};
