@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -87,12 +89,27 @@ Result<json> argumentsOf(const http::Request& req, const services::ServiceMethod
   return args;
 }
 
-json pairsObject(const std::vector<std::pair<std::string, std::string>>& pairs) {
-  json out = json::object();
-  for (const auto& [k, v] : pairs) {
-    if (!out.contains(k)) out[k] = v;
+// Appends `pairs` as a JSON object of strings; the first of a repeated name
+// is kept.
+void appendPairsObject(std::string& out, const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::unordered_set<std::string_view> seen;
+  out += '{';
+  for (const auto& [name, value] : pairs) {
+    if (!seen.insert(name).second) continue;
+    if (seen.size() > 1) out += ',';
+    appendJsonString(out, name);
+    out += ':';
+    appendJsonString(out, value);
   }
-  return out;
+  out += '}';
+}
+
+void appendStringOrNull(std::string& out, const std::string* s) {
+  if (s == nullptr) {
+    out += "null";
+  } else {
+    appendJsonString(out, *s);
+  }
 }
 
 // The answer to a settled __dispatch.
@@ -243,46 +260,57 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
   Result<json> args = argumentsOf(req, method);
   if (!args.ok()) return responder->send(http::Response::error(args.status()));
 
-  json paramTypes = json::array();
-  for (const services::ParamDoc& p : method.params) paramTypes.push_back(p.type.empty() ? json(nullptr) : json(p.type));
-  json headers = json::object();
-  for (const auto& [name, value] : req.headers) {
-    if (!headers.contains(name)) headers[name] = value;
-  }
-  json pathParams = pairsObject(target.pathParams);
-  json queryParams = pairsObject(req.query);
+  // The one argument of __dispatch (sdk-js/README.md), written as text:
+  // the host builds it for every call, so no DOM is made and dumped.
   const services::Principal& caller = client.principal;
   Result<std::optional<std::string>> token = userTokenHeader(req);
-  json context = {
-      {"appId", client.app->id()},
-      {"userId", caller.user() ? json(caller.user()->id) : json(nullptr)},
-      {"userToken", token.ok() && *token && caller.signedIn() ? json(**token) : json(nullptr)},
-      {"userRoles", caller.roleNames()},
-      {"deviceType", std::string(services::clientKindName(client.key))},
-      {"httpPath", "/services/" + req.pathParam("rest")},
-      {"httpHeaders", headers},
-      {"httpQueryParams", queryParams},
-      {"httpPathParams", pathParams},
-  };
-  json request = {{"service", serviceName},
-                  {"method", method.name},
-                  {"args", std::move(*args)},
-                  {"paramTypes", std::move(paramTypes)},
-                  {"config", json::object()},
-                  {"context", std::move(context)},
-                  {"pathParams", pathParams},
-                  {"queryParams", queryParams}};
+  const bool passToken = token.ok() && *token && caller.signedIn();
+  std::string pathParams;
+  appendPairsObject(pathParams, target.pathParams);
+  std::string queryParams;
+  appendPairsObject(queryParams, req.query);
+  std::string text = "[{\"service\":";
+  appendJsonString(text, serviceName);
+  text += ",\"method\":";
+  appendJsonString(text, method.name);
+  text += ",\"args\":";
+  text += args->dump(-1, ' ', false, json::error_handler_t::replace);
+  text += ",\"paramTypes\":[";
+  for (size_t i = 0; i < method.params.size(); ++i) {
+    if (i > 0) text += ',';
+    appendStringOrNull(text, method.params[i].type.empty() ? nullptr : &method.params[i].type);
+  }
+  text += "],\"config\":{},\"context\":{\"appId\":";
+  appendJsonString(text, client.app->id());
+  text += ",\"userId\":";
+  appendStringOrNull(text, caller.user() ? &caller.user()->id : nullptr);
+  text += ",\"userToken\":";
+  appendStringOrNull(text, passToken ? &**token : nullptr);
+  text += ",\"userRoles\":[";
+  std::vector<std::string> roles = caller.roleNames();
+  for (size_t i = 0; i < roles.size(); ++i) {
+    if (i > 0) text += ',';
+    appendJsonString(text, roles[i]);
+  }
+  text += "],\"deviceType\":";
+  appendJsonString(text, services::clientKindName(client.key));
+  text += ",\"httpPath\":";
+  appendJsonString(text, "/services/" + req.pathParam("rest"));
+  text += ",\"httpHeaders\":";
+  appendPairsObject(text, req.headers);
+  text += ",\"httpQueryParams\":" + queryParams + ",\"httpPathParams\":" + pathParams + "}";
+  text += ",\"pathParams\":" + pathParams + ",\"queryParams\":" + queryParams + "}]";
   services::InvokeAs as;
   as.service = serviceName;
   as.method = method.name;
   as.caller = caller;
   as.devMode = client.call.devMode;
-  if (token.ok() && *token && caller.signedIn()) as.callerToken = **token;  // redacted from the app log
+  if (passToken) as.callerToken = **token;  // redacted from the app log
   std::optional<uint64_t> seconds = method.timeoutSeconds ? method.timeoutSeconds : target.service->timeoutSeconds;
   if (seconds) as.cpuMs = *seconds * 1000;
   std::string requestId = req.requestId;
-  invoker.invokeText(
-      client.app->id(), "__dispatch", json::array({std::move(request)}),
+  invoker.invokeJson(
+      client.app->id(), "__dispatch", std::move(text),
       [responder, requestId](Result<std::string> result) {
         responder->send(dispatchAnswer(std::move(result), requestId));
       },

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "base/json_text.h"
 #include "sandbox/app_isolate_impl.h"
 #include "sandbox/js_errors.h"
 #include "sandbox/json_v8.h"
@@ -75,7 +76,10 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
     stamp();
     return result;
   }
-  if (!request.args.is_array() || !jsonWithinDepth(request.args)) {
+  const bool argsAsText = !request.argsJson.empty();
+  const bool argsOk = argsAsText ? request.argsJson.front() == '[' && jsonTextWithin(request.argsJson, kMaxJsonDepth)
+                                 : request.args.is_array() && jsonWithinDepth(request.args);
+  if (!argsOk) {
     result.status = Status(ErrorCode::kInvalidArgument, "Invocation arguments must be a JSON array nested at most " +
                                                             std::to_string(kMaxJsonDepth) + " deep");
     stamp();
@@ -97,8 +101,12 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
     if (found.ok()) {
       v8::Local<v8::Value> args;
       std::vector<v8::Local<v8::Value>> argv;
-      if (jsonToV8(context, request.args).ToLocal(&args) && args->IsArray()) {
+      size_t expected = argsAsText ? SIZE_MAX : request.args.size();
+      v8::MaybeLocal<v8::Value> parsed =
+          argsAsText ? jsonTextToV8(context, request.argsJson) : jsonToV8(context, request.args);
+      if (parsed.ToLocal(&args) && args->IsArray()) {
         v8::Local<v8::Array> array = args.As<v8::Array>();
+        if (argsAsText) expected = array->Length();
         for (uint32_t i = 0; i < array->Length(); i++) {
           v8::Local<v8::Value> arg;
           if (!array->Get(context, i).ToLocal(&arg)) break;
@@ -106,7 +114,7 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
         }
       }
       v8::MaybeLocal<v8::Value> call;
-      if (argv.size() == request.args.size()) {
+      if (argv.size() == expected) {
         call = fn->Call(context, receiver, static_cast<int>(argv.size()), argv.data());
       }
       returned = call.FromMaybe(v8::Local<v8::Value>());

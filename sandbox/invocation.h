@@ -17,6 +17,10 @@ struct InvocationRequest {
   std::string id;        // for logs and the audit trail
   std::string function;  // an export of one of the bundle's entry modules
   nlohmann::json args = nlohmann::json::array();  // positional arguments
+  // When not empty, the arguments as the JSON text of an array, used instead
+  // of `args` (the host writes it; spares building and dumping a DOM).
+  // REQUIRES: valid JSON.
+  std::string argsJson;
   // What the host attaches (caller, principal, grants); handed to
   // HostInterface::call for every binding call this invocation makes.
   std::shared_ptr<InvocationContext> context;

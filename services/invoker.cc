@@ -118,8 +118,9 @@ class Invoker::Impl final : public sandbox::HostInterface {
     workers_.removeApp(appId);
   }
 
-  void invoke(const std::string& appId, const std::string& function, json args, TextCallback done,
-              const std::string& requestId, InvokeAs as) {
+  // `argsJson`, when not empty, is used instead of `args`.
+  void invoke(const std::string& appId, const std::string& function, json args, std::string argsJson,
+              TextCallback done, const std::string& requestId, InvokeAs as) {
     if (as.caller && !as.caller->isClient()) {
       done(Status(ErrorCode::kInvalidArgument, "The caller of an invocation is a client principal"));
       return;
@@ -130,7 +131,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
         return;
       }
     }
-    if (!args.is_array()) {
+    if (argsJson.empty() ? !args.is_array() : argsJson.front() != '[' || argsJson.back() != ']') {
       done(Status(ErrorCode::kInvalidArgument, "Arguments must be a JSON array"));
       return;
     }
@@ -138,6 +139,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     request.id = requestId.empty() ? fmt::format("inv-{}", ++lastId_) : requestId;
     request.function = function;
     request.args = std::move(args);
+    request.argsJson = std::move(argsJson);
     std::optional<Principal> serverCode;
     if (!as.service.empty()) {
       serverCode = Principal::serverCode(capability_, as.service, as.caller ? &*as.caller : nullptr);
@@ -310,11 +312,16 @@ void Invoker::invoke(const std::string& appId, const std::string& function, nloh
     if (!r.ok()) return done(r.status());
     done(nlohmann::json::parse(*r));
   };
-  impl_->invoke(appId, function, std::move(args), std::move(parsed), requestId, std::move(as));
+  impl_->invoke(appId, function, std::move(args), "", std::move(parsed), requestId, std::move(as));
 }
 void Invoker::invokeText(const std::string& appId, const std::string& function, nlohmann::json args,
                          TextCallback done, const std::string& requestId, InvokeAs as) {
-  impl_->invoke(appId, function, std::move(args), std::move(done), requestId, std::move(as));
+  impl_->invoke(appId, function, std::move(args), "", std::move(done), requestId, std::move(as));
+}
+void Invoker::invokeJson(const std::string& appId, const std::string& function, std::string argsJson,
+                         TextCallback done, const std::string& requestId, InvokeAs as) {
+  impl_->invoke(appId, function, nlohmann::json::array(), std::move(argsJson), std::move(done), requestId,
+                std::move(as));
 }
 void Invoker::stop() { impl_->stop(); }
 size_t Invoker::workers() const { return impl_->workers(); }

@@ -107,6 +107,10 @@ class Invoker {
   // invoke(), answering the value as JSON text.
   void invokeText(const std::string& appId, const std::string& function, nlohmann::json args, TextCallback done,
                   const std::string& requestId = "", InvokeAs as = {});
+  // invokeText() with the arguments as the JSON text of an array, for
+  // callers that write it directly. REQUIRES: `argsJson` is valid JSON.
+  void invokeJson(const std::string& appId, const std::string& function, std::string argsJson, TextCallback done,
+                  const std::string& requestId = "", InvokeAs as = {});
 
   // Refuses new invocations, finishes queued and running ones, joins the
   // workers. Idempotent. REQUIRES: not called from a `done` callback.

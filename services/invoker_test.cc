@@ -50,6 +50,32 @@ TEST_F(InvokerTest, CodeIsValidatedBeforeItIsInstalled) {
   EXPECT_EQ(r.status().code(), ErrorCode::kAppNotFound);
 }
 
+// Arguments given as JSON text reach the code as the same values; text that
+// is not an array, or nests beyond the limit, is refused.
+TEST_F(InvokerTest, ArgumentsAsJsonText) {
+  ASSERT_TRUE(invoker_.setAppCode("A", {{"main.js", "exports.f = function (a, b) { return {a, b, n: arguments.length}; };"}},
+                                  {"main.js"})
+                  .ok());
+  auto run = [&](std::string args) {
+    auto promise = std::make_shared<std::promise<Result<std::string>>>();
+    std::future<Result<std::string>> future = promise->get_future();
+    invoker_.invokeJson("A", "f", std::move(args), [promise](Result<std::string> r) { promise->set_value(r); });
+    if (future.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
+      return Result<std::string>(Status(ErrorCode::kInternal, "timed out"));
+    }
+    return future.get();
+  };
+  Result<std::string> r = run(R"([{"x":[1,"\u00e9"]},null])");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(*r, R"({"a":{"x":[1,"é"]},"b":null,"n":2})");
+  EXPECT_EQ(run(R"({"a":1})").status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(run("5").status().code(), ErrorCode::kInvalidArgument);
+  std::string deep = "[" + std::string(1001, '[') + std::string(1001, ']') + "]";
+  EXPECT_EQ(run(deep).status().code(), ErrorCode::kInvalidArgument);
+  std::string fine = "[" + std::string(990, '[') + std::string(990, ']') + "]";
+  EXPECT_TRUE(run(fine).ok());
+}
+
 TEST_F(InvokerTest, RefusalsComeAtOnceOnTheCallersThread) {
   ASSERT_TRUE(invoker_.setAppCode("A", {{"main.js", "exports.f = () => 1;"}}, {"main.js"}).ok());
   struct Case {
