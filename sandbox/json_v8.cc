@@ -49,9 +49,10 @@ ToJson v8ToJsonText(v8::Local<v8::Context> context, v8::Local<v8::Value> value, 
   if (value->IsUndefined() || value->IsFunction() || value->IsSymbol()) return ToJson::kUndefined;
   v8::Local<v8::String> text;
   if (!v8::JSON::Stringify(context, value).ToLocal(&text)) return ToJson::kThrew;
-  // Every UTF-16 unit is at least one byte of UTF-8: the length alone often decides.
-  if (static_cast<size_t>(text->Length()) > maxBytes ||
-      static_cast<size_t>(text->Utf8Length(isolate)) > maxBytes) {
+  // Every UTF-16 unit is one to three bytes of UTF-8: the length alone
+  // decides but for lengths between a third of the limit and the limit.
+  const size_t units = static_cast<size_t>(text->Length());
+  if (units > maxBytes || (units > maxBytes / 3 && static_cast<size_t>(text->Utf8Length(isolate)) > maxBytes)) {
     return ToJson::kTooLarge;
   }
   std::string s = utf8(isolate, text);
@@ -74,8 +75,12 @@ ToJson v8ToJson(v8::Local<v8::Context> context, v8::Local<v8::Value> value, nloh
 }
 
 std::string utf8(v8::Isolate* isolate, v8::Local<v8::String> value) {
+  // Short strings are written into room for the worst case (three bytes a
+  // unit) in one pass; long ones are measured first, so the buffer is exact.
+  constexpr size_t kOnePassUnits = 64 * 1024;
+  const size_t units = static_cast<size_t>(value->Length());
   std::string out;
-  out.resize(static_cast<size_t>(value->Utf8Length(isolate)));
+  out.resize(units <= kOnePassUnits ? 3 * units : static_cast<size_t>(value->Utf8Length(isolate)));
   if (out.empty()) return out;
   int written = value->WriteUtf8(isolate, out.data(), static_cast<int>(out.size()), nullptr,
                                  v8::String::REPLACE_INVALID_UTF8 | v8::String::NO_NULL_TERMINATION);
