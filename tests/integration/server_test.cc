@@ -85,6 +85,31 @@ TEST_F(ServerTest, SettingsRoundTripAndSurviveRestart) {
   EXPECT_EQ(settings, json({{"greeting", "hello"}}));
 }
 
+// A server that cannot start, its port or its data folder taken, says why
+// and is destroyed cleanly (nothing left running, nothing crashes); the
+// running one goes on serving.
+TEST_F(ServerTest, AServerThatCannotStartFailsCleanly) {
+  runtime::Config config;
+  config.directWorkers = 2;
+  {
+    config.dataDir = dir_.path() + "/other";
+    config.listen = "127.0.0.1:" + std::to_string(server_->port());
+    runtime::Server second(config, log_, clock_, random_);
+    Status st = second.start();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("address already in use"), std::string::npos) << st.message();
+  }
+  {
+    config.dataDir = dir_.path() + "/data";
+    config.listen = "127.0.0.1:0";
+    runtime::Server third(config, log_, clock_, random_);
+    Status st = third.start();
+    EXPECT_FALSE(st.ok());
+    EXPECT_NE(st.message().find("in use by another cloudkeep server"), std::string::npos) << st.message();
+  }
+  EXPECT_EQ(call("GET", "/health", "", false).status, 200);
+}
+
 TEST_F(ServerTest, UnknownRoutesAndMethodsAreJsonErrors) {
   HttpResult r = call("GET", "/no/such/route");
   EXPECT_EQ(r.status, 404);
