@@ -280,7 +280,11 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
     if (i > 0) text += ',';
     appendStringOrNull(text, method.params[i].type.empty() ? nullptr : &method.params[i].type);
   }
-  text += "],\"config\":{},\"context\":{\"appId\":";
+  text += "],\"config\":";
+  const auto& settings = policy->policy().services;
+  auto configured = settings.find(serviceName);
+  text += configured == settings.end() ? "{}" : configured->second.config;
+  text += ",\"context\":{\"appId\":";
   appendJsonString(text, client.app->id());
   text += ",\"userId\":";
   appendStringOrNull(text, caller.user() ? &caller.user()->id : nullptr);

@@ -15,6 +15,7 @@ const global = globalThis;
 const host = global.Host;
 const { assign, defineProperty, freeze, getOwnPropertyDescriptor, getOwnPropertyNames, keys } = Object;
 const { isArray } = Array;
+const hasOwn = (o, key) => Object.prototype.hasOwnProperty.call(o, key);
 const { parse, stringify } = JSON;
 const hostCall = (op, args) => host.call(op, args);
 
@@ -393,12 +394,19 @@ function describe() {
   return { services: list, types: [...types.keys()] };
 }
 
+// this.config: each declared item's value from cloudkeep.json's
+// services.<Name>.config, else its default; items with neither are left out.
 function configFor(configItems, values) {
   const config = {};
+  const given = values !== null && typeof values === 'object' ? values : {};
   for (const item of configItems) {
-    if (item && typeof item.name === 'string' && item.defaultValue !== undefined) config[item.name] = item.defaultValue;
+    if (!item || typeof item.name !== 'string') continue;
+    if (hasOwn(given, item.name)) {
+      config[item.name] = given[item.name];
+    } else if (item.defaultValue !== undefined) {
+      config[item.name] = item.defaultValue;
+    }
   }
-  if (values !== null && typeof values === 'object') assign(config, values);
   return config;
 }
 

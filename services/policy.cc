@@ -244,7 +244,9 @@ class Parser {
       std::string why = checkServiceName(name);
       if (!why.empty() || name.find('.') != std::string::npos) return fault(path, why.empty() ? "bad name" : why);
       if (!service.is_object()) return fault(path, "expected an object");
-      if (Status s = onlyFields(service, path, {"grants", "runAs", "executionTimeoutInSeconds"}); !s.ok()) return s;
+      if (Status s = onlyFields(service, path, {"grants", "runAs", "executionTimeoutInSeconds", "config"}); !s.ok()) {
+        return s;
+      }
       ServiceSettings out;
       if (service.contains("grants")) {
         if (Status s = parseGrants(service["grants"], member(path, "grants"), &out); !s.ok()) return s;
@@ -267,6 +269,9 @@ class Parser {
           return fault(member(path, "executionTimeoutInSeconds"), "expected a whole number of seconds from 1 to 60");
         }
         out.executionTimeoutInSeconds = t.get<int>();
+      }
+      if (service.contains("config")) {
+        if (Status s = parseConfig(service["config"], member(path, "config"), &out); !s.ok()) return s;
       }
       policy_.services.emplace(name, std::move(out));
     }
@@ -295,6 +300,27 @@ class Parser {
       grant.text = g.dump();
       out->grants->push_back(std::move(grant));
     }
+    return {};
+  }
+
+  // A service's config item values: names as config items are named,
+  // values a string (at most 16 KiB), a number or a boolean.
+  Status parseConfig(const Json& config, const std::string& path, ServiceSettings* out) {
+    constexpr size_t kMaxItems = 100;
+    constexpr size_t kMaxValueBytes = 16 * 1024;
+    if (!config.is_object()) return fault(path, "expected an object of config item values");
+    if (config.size() > kMaxItems) return fault(path, "at most 100 config items");
+    for (const auto& [name, value] : config.items()) {
+      std::string vpath = member(path, name);
+      if (name.empty() || name.size() > 64) return fault(vpath, "config item names are 1-64 characters");
+      if (!value.is_string() && !value.is_number() && !value.is_boolean()) {
+        return fault(vpath, "expected a string, a number or a boolean");
+      }
+      if (value.is_string() && value.get_ref<const std::string&>().size() > kMaxValueBytes) {
+        return fault(vpath, "longer than 16 KiB");
+      }
+    }
+    out->config = config.dump(-1, ' ', false, Json::error_handler_t::replace);
     return {};
   }
 

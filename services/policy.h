@@ -22,9 +22,13 @@
 //               (shapes checked: an object, an array).
 //   services    { <Name>: { "grants"?: [{ "ops": [op], "on": pattern }],
 //                           "runAs"?: "server"|"caller",
-//                           "executionTimeoutInSeconds"?: 1..60 } }.
+//                           "executionTimeoutInSeconds"?: 1..60,
+//                           "config"?: { <item>: string|number|boolean } } }.
 //               A service without "grants" has every ServerCodeUser
 //               permission; with "grants" (even empty) only those.
+//               "config" sets the values of the service's config items
+//               (this.config); the items' defaults fill the rest. A deploy
+//               refuses a name that is not one of the service's items.
 //   dev         { "users": [{ "email", "password", "roles"?: [custom role] }] }
 //   tests       [{ "as": { "user": email | "role": role, "key": REST|JS|IOS|ANDROID }
 //                       | { "service": Name, "user"?: email, "key"?: kind },
@@ -91,6 +95,8 @@ struct ServiceSettings {
   std::optional<std::vector<ServiceGrant>> grants;
   RunAs runAs = RunAs::kServer;
   std::optional<int> executionTimeoutInSeconds;
+  // "config": the config items' values, as the JSON text of an object.
+  std::string config = "{}";
 };
 
 struct DevUser {

@@ -81,6 +81,7 @@ TEST(PolicyParseTest, ValidPolicies) {
       R"({"rules": [{"grant": ["invoke"], "roles": ["AndroidUser", "IOSUser"], "on": "service:S.m"}]})",
       R"({"services": {"S": {}}, "tables": {"T": {}}})",
       R"({"services": {"S": {"grants": [], "runAs": "caller", "executionTimeoutInSeconds": 30}}})",
+      R"({"services": {"S": {"config": {"currency": "EUR", "max": 3, "on": false}}}})",
       R"({"roles": ["A", "B"], "tests": [{"as": {"role": "B", "key": "IOS"}, "op": "list", "on": "files:/", "expect": "grant"}]})",
       R"({"tests": [{"as": {"service": "S"}, "op": "impersonate", "on": "users", "expect": "deny"}]})",
   };
@@ -90,6 +91,16 @@ TEST(PolicyParseTest, ValidPolicies) {
   }
   Result<Policy> wild = parsePolicy(R"({"rules": [{"deny": ["delete"], "roles": ["AuthenticatedUser"], "on": "*"}]})");
   EXPECT_EQ(wild->rules[0].ops, opBit(Op::kDataDelete) | opBit(Op::kFilesDelete));
+}
+
+TEST(PolicyParseTest, ServiceConfigValuesAreKeptAsJsonText) {
+  Result<Policy> p = parsePolicy(R"({"services": {"S": {"config": {"b": "x\u00e9", "a": 2.5, "c": true}}, "T": {}}})");
+  ASSERT_TRUE(p.ok()) << p.status().message();
+  EXPECT_EQ(p->services.at("S").config, R"({"b":"xé","a":2.5,"c":true})");  // as written, in order
+  EXPECT_EQ(p->services.at("T").config, "{}");
+  std::string big(16 * 1024 + 1, 'x');
+  Result<Policy> tooLong = parsePolicy(R"({"services": {"S": {"config": {"k": ")" + big + R"("}}}})");
+  EXPECT_EQ(tooLong.status().message(), "services.S.config.k: longer than 16 KiB");
 }
 
 TEST(PolicyParseTest, InvalidPoliciesAreRefusedWithTheirError) {
@@ -193,6 +204,11 @@ TEST(PolicyParseTest, InvalidPoliciesAreRefusedWithTheirError) {
       {R"({"services": {"S": {"runAs": "admin"}}})", "services.S.runAs: expected \"server\" or \"caller\""},
       {R"({"services": {"S": {"executionTimeoutInSeconds": 0}}})",
        "services.S.executionTimeoutInSeconds: expected a whole number of seconds from 1 to 60"},
+      {R"({"services": {"S": {"config": [1]}}})", "services.S.config: expected an object of config item values"},
+      {R"({"services": {"S": {"config": {"a": {"b": 1}}}}})",
+       "services.S.config.a: expected a string, a number or a boolean"},
+      {R"({"services": {"S": {"config": {"a": null}}}})", "services.S.config.a: expected a string, a number or a boolean"},
+      {R"({"services": {"S": {"config": {"": 1}}}})", "services.S.config.: config item names are 1-64 characters"},
       {R"({"services": {"S.m": {}}})",
        "services.S.m: \"S.m\" is not a service or method name (a letter, '_' or '$', then up to 63 of those or digits)"},
       // Dev users.

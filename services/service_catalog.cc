@@ -465,6 +465,21 @@ Result<ServiceCatalog> ServiceCatalog::build(const json& described, const std::v
           ps["executionTimeoutInSeconds"].is_number_integer() && ps["executionTimeoutInSeconds"].get<int64_t>() > 0) {
         info.timeoutSeconds = ps["executionTimeoutInSeconds"].get<uint64_t>();
       }
+      // Values for items the service does not declare would be lost: a typo
+      // in cloudkeep.json is refused, not ignored.
+      if (ps.is_object() && ps.contains("config") && ps["config"].is_object()) {
+        for (const auto& [name, value] : ps["config"].items()) {
+          bool declared = false;
+          for (const json& item : info.configItems) {
+            if (item.is_object() && item.contains("name") && item["name"] == name) declared = true;
+          }
+          if (!declared) {
+            return Status(ErrorCode::kBundleError,
+                          fmt::format("cloudkeep.json services.{}.config.{}: {} has no config item named \"{}\"",
+                                      info.name, name, info.name, name));
+          }
+        }
+      }
     }
     const ClassDoc* cls = nullptr;
     for (const ClassDoc& d : docs) {

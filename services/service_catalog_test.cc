@@ -169,6 +169,21 @@ class Shop {
   return *catalog;
 }
 
+// cloudkeep.json may set values only for the items a service declares.
+TEST(ServiceCatalogTest, ConfigValuesMustNameDeclaredItems) {
+  json described = {{"services",
+                     {{{"name", "Shop"},
+                       {"methods", {"getMenu"}},
+                       {"configItems", {{{"name", "currency"}, {"defaultValue", "EUR"}}, {{"name", "apiKey"}}}}}}}};
+  EXPECT_TRUE(ServiceCatalog::build(described, {}, json{{"Shop", {{"config", {{"apiKey", "k"}}}}}}).ok());
+  EXPECT_TRUE(ServiceCatalog::build(described, {}, json{{"Other", {{"config", {{"x", 1}}}}}}).ok());
+  auto typo = ServiceCatalog::build(described, {}, json{{"Shop", {{"config", {{"currancy", "USD"}}}}}});
+  ASSERT_FALSE(typo.ok());
+  EXPECT_EQ(typo.status().code(), ErrorCode::kBundleError);
+  EXPECT_EQ(typo.status().message(),
+            "cloudkeep.json services.Shop.config.currancy: Shop has no config item named \"currancy\"");
+}
+
 TEST(ServiceCatalogTest, JoinsDescribeWithDocs) {
   ServiceCatalog catalog = sampleCatalog();
   const ServiceInfo* shop = catalog.service("Shop");

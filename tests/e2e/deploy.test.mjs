@@ -172,5 +172,5 @@ test('a broken bundle is refused with its file and line, and the version in forc
   const versions = await adminCall(server, 'GET', `/admin/apps/${server.appId}/versions`)
   assert.equal(versions.body.active, active)
   assert.deepEqual(await Backendless.CustomServices.invoke('MenuService', 'getSettings'),
-    { currency: 'EUR', maxItems: 3, deliveries: false })
+    { currency: 'EUR', maxItems: 5, deliveries: false, apiKey: 'partner-e2e' })
 }))

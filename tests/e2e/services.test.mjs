@@ -274,10 +274,11 @@ test("the SDK's invoke reaches routed methods by name, with the arguments by @pa
 
 // --- Config, bundles, types ---------------------------------------------------------
 
-test('config items: this.config holds their defaults', withWire(async () => {
+test('config items: this.config holds cloudkeep.json\'s values, else the defaults', withWire(async () => {
   const config = await Backendless.CustomServices.invoke('MenuService', 'getSettings')
-  // Items without a default (apiKey) are left out.
-  assert.deepEqual(config, { currency: 'EUR', maxItems: 3, deliveries: false })
+  // maxItems and apiKey are set in cloudkeep.json; currency and deliveries
+  // keep their defaults.
+  assert.deepEqual(config, { currency: 'EUR', maxItems: 5, deliveries: false, apiKey: 'partner-e2e' })
 }))
 
 test('a multi-file bundle: relative requires of .js and .json files, deployed together', withWire(async () => {
@@ -356,5 +357,5 @@ test('any other throw is a 500 with a safe message and no stack; the app log has
   assert.equal(error.status, 500)
   // The app keeps serving.
   assert.deepEqual(await Backendless.CustomServices.invoke('MenuService', 'getSettings'),
-    { currency: 'EUR', maxItems: 3, deliveries: false })
+    { currency: 'EUR', maxItems: 5, deliveries: false, apiKey: 'partner-e2e' })
 }))
