@@ -1,5 +1,6 @@
 #include "runtime/service_routes.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -110,6 +111,22 @@ void appendStringOrNull(std::string& out, const std::string* s) {
   } else {
     appendJsonString(out, *s);
   }
+}
+
+// Whether the client asked to be answered before the call runs
+// (`bl-execution-type: async` or `async-low-priority`, as the Backendless
+// SDK's CustomServices.invoke sends them; `sync` or none: wait for it).
+Result<bool> runsAsync(const http::Request& req) {
+  std::optional<std::string_view> type = req.header("bl-execution-type");
+  if (!type || *type == "sync") return false;
+  if (*type == "async" || *type == "async-low-priority") return true;
+  return Status(ErrorCode::kBadRequest, "bl-execution-type must be sync, async or async-low-priority");
+}
+
+// Refusals of an invocation before it runs.
+bool isRefusal(ErrorCode code) {
+  return code == ErrorCode::kAppBusy || code == ErrorCode::kAppNotFound || code == ErrorCode::kShuttingDown ||
+         code == ErrorCode::kInvalidArgument;
 }
 
 // The answer to a settled __dispatch.
@@ -259,6 +276,8 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
   }
   Result<json> args = argumentsOf(req, method);
   if (!args.ok()) return responder->send(http::Response::error(args.status()));
+  Result<bool> async = runsAsync(req);
+  if (!async.ok()) return responder->send(http::Response::error(async.status()));
 
   // The one argument of __dispatch (sdk-js/README.md), written as text:
   // the host builds it for every call, so no DOM is made and dumped.
@@ -313,12 +332,27 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
   std::optional<uint64_t> seconds = method.timeoutSeconds ? method.timeoutSeconds : target.service->timeoutSeconds;
   if (seconds) as.cpuMs = *seconds * 1000;
   std::string requestId = req.requestId;
+  if (!*async) {
+    invoker.invokeJson(
+        client.app->id(), "__dispatch", std::move(text),
+        [responder, requestId](Result<std::string> result) {
+          responder->send(dispatchAnswer(std::move(result), requestId));
+        },
+        requestId, std::move(as));
+    return;
+  }
+  // Asynchronous: 202 once the call is queued, unless it is refused first
+  // (busy app, shutdown). Whichever comes first answers, exactly once; the
+  // outcome of the run itself goes to the app log like any other.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
   invoker.invokeJson(
       client.app->id(), "__dispatch", std::move(text),
-      [responder, requestId](Result<std::string> result) {
+      [responder, requestId, answered](Result<std::string> result) {
+        if (result.ok() || !isRefusal(result.status().code()) || answered->exchange(true)) return;
         responder->send(dispatchAnswer(std::move(result), requestId));
       },
       requestId, std::move(as));
+  if (!answered->exchange(true)) responder->send(http::Response::json(202, {{"invocationId", requestId}}));
 }
 
 void addServiceRoutes(http::Router& router, services::Host& host, services::Invoker& invoker,

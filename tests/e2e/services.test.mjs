@@ -128,6 +128,30 @@ test('data the service saves is owned by the caller', withWire(async () => {
   await rejectsWithCode(boris.Data.of('Order').save({ note: 'direct' }), 1011, 'direct create')
 }))
 
+test('bl-execution-type async: 202 at once, and the call still runs on behalf of the caller', withWire(async () => {
+  const [restaurant] = await boris.CustomServices.invoke('CustomerService', 'getRestaurants', 'Turin')
+  const note = `async ${Date.now()}`
+  const queued = await boris.CustomServices.invoke('CustomerService', 'placeOrder',
+    { restaurantId: restaurant.objectId, note }, { executionType: 'async' })
+  assert.equal(typeof queued.invocationId, 'string', JSON.stringify(queued))
+  let order
+  for (let i = 0; i < 200 && !order; i++) {
+    const query = Backendless.DataQueryBuilder.create().setWhereClause(`note = '${note}'`)
+    order = (await boris.Data.of('Order').find(query))[0]
+    if (!order) await new Promise(resolve => setTimeout(resolve, 25))
+  }
+  assert.ok(order, 'the asynchronous call saved its order')
+  assert.equal(order.ownerId, borisUser.objectId)
+  // The permission is checked before the 202.
+  await rejectsWithCode(alice.CustomServices.invoke('CustomerService', 'placeOrder',
+    { restaurantId: restaurant.objectId, note }, { executionType: 'async-low-priority' }), 14008, 'alice, async')
+  // So is the header itself.
+  const bad = await rest('POST', 'services/CustomerService/whoAmI',
+    { headers: { 'bl-execution-type': 'later', 'user-token': borisUser['user-token'] } })
+  assert.equal(bad.status, 400)
+  assert.match(bad.json.message, /bl-execution-type/)
+}))
+
 test("service grants stop what they do not list, and the audit log says so", withWire(async () => {
   // Listed: find on Restaurant.
   assert.deepEqual(await boris.CustomServices.invoke('CustomerService', 'tryAsServer', { op: 'find', table: 'Restaurant' }),
