@@ -227,6 +227,19 @@ class Invoker::Impl final : public sandbox::HostInterface {
     return *state;
   }
 
+  // The app's log, without making state for code the host has no app for
+  // (a deploy's scratch copy, `<id>~deploy-N`): one entry per deploy would
+  // otherwise stay in states_ for good.
+  AppLog* logOf(const std::string& appId) {
+    {
+      std::lock_guard lock(mu_);
+      auto it = states_.find(appId);
+      if (it != states_.end()) return it->second->log.get();
+    }
+    if (host_->app(appId) == nullptr) return nullptr;
+    return stateOf(appId).log.get();
+  }
+
   // Fills what `limits` leaves open with the defaults; wall time defaults to
   // twice the CPU time, at most 60 s.
   static sandbox::Limits resolve(const CodeLimits& limits) {
@@ -249,7 +262,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     AppLog* log = host_ == nullptr || code == ErrorCode::kAppBusy || code == ErrorCode::kAppNotFound ||
                           code == ErrorCode::kShuttingDown
                       ? nullptr
-                      : stateOf(appId).log.get();
+                      : logOf(appId);
     if (log != nullptr) {
       for (const std::string& rejection : r.unhandledRejections) {
         log->write("warn", "invocation", id, "Unhandled promise rejection in " + function + ": " + rejection, token);
