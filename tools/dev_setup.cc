@@ -14,6 +14,7 @@
 #include "services/policy.h"
 #include "tools/commands.h"
 #include "tools/deploy_commands.h"
+#include "tools/dev_json_place.h"
 #include "tools/files.h"
 
 namespace ck::tools {
@@ -222,7 +223,8 @@ int setUpDevApp(services::Host& host, const std::string& appId, const std::strin
   std::string text;
   if (!readWholeFile(path, &text)) return refuse(path + ": cannot read");
   Result<services::Policy> policy = services::parsePolicy(text);
-  if (!policy.ok()) return refuse(path + ": " + policy.status().message());
+  // "APP_DIR/cloudkeep.json:LINE:COL: rules[1].on: ...", as a reload says it.
+  if (!policy.ok()) return refuse(withJsonPlace(path, text, policy.status().message()));
   Result<std::vector<Seed>> seeds = readSeeds(appDir);
   if (!seeds.ok()) return refuse(appDir + "/" + seeds.status().message());
   Result<DevFiles> devFiles = readFiles(appDir);
@@ -233,7 +235,7 @@ int setUpDevApp(services::Host& host, const std::string& appId, const std::strin
   const services::CallInfo call = devCall();
   if (Status s = ensureDevUsers(*app, *policy); !s.ok()) return refuse(path + ": " + s.message());
   Result<services::PolicyApplied> applied = app->applyPolicy(text, call);
-  if (!applied.ok()) return refuse(path + ": " + applied.status().message());
+  if (!applied.ok()) return refuse(withJsonPlace(path, text, applied.status().message()));
   for (const std::string& warning : applied->warnings) {
     std::fprintf(stderr, "cloudkeep dev: policy warning: %s\n", warning.c_str());
   }

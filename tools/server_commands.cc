@@ -19,6 +19,7 @@
 #include "services/host.h"
 #include "services/policy.h"
 #include "tools/commands.h"
+#include "tools/dev_json_place.h"
 #include "tools/dev_reload.h"
 #include "tools/dev_setup.h"
 #include "tools/dev_watch.h"
@@ -101,7 +102,10 @@ Result<std::string> readAppName(const std::string& appDir) {
   try {
     doc = json::parse(ss.str());
   } catch (const json::parse_error& e) {
-    return Status(ErrorCode::kInvalidArgument, fmt::format("{}: invalid JSON at byte {}", path, e.byte));
+    // nlohmann counts the bytes read: the offending one is the last.
+    TextPlace place = placeOfOffset(ss.str(), e.byte > 0 ? e.byte - 1 : 0);
+    return Status(ErrorCode::kInvalidArgument,
+                  fmt::format("{}:{}:{}: not valid JSON", path, place.line, place.column));
   }
   if (!doc.is_object()) return Status(ErrorCode::kInvalidArgument, fmt::format("{}: must be a JSON object", path));
   std::string name;
