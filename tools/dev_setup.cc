@@ -217,6 +217,19 @@ Status loadFiles(services::App& app, const DevFiles& dev, const services::CallIn
 
 }  // namespace
 
+int checkDevFolder(const std::string& appDir) {
+  const std::string path = appDir + "/cloudkeep.json";
+  std::string text;
+  if (!readWholeFile(path, &text)) return refuse(path + ": cannot read");
+  Result<services::Policy> policy = services::parsePolicy(text);
+  if (!policy.ok()) return refuse(withJsonPlace(path, text, policy.status().message()));
+  Result<std::vector<Seed>> seeds = readSeeds(appDir);
+  if (!seeds.ok()) return refuse(appDir + "/" + seeds.status().message());
+  Result<DevFiles> devFiles = readFiles(appDir);
+  if (!devFiles.ok()) return refuse(appDir + "/" + devFiles.status().message());
+  return kExitOk;
+}
+
 int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed,
                 services::Deployer* deployer) {
   const std::string path = appDir + "/cloudkeep.json";

@@ -40,6 +40,11 @@ namespace ck::tools {
 int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed,
                 services::Deployer* deployer = nullptr);
 
+// The file checks of steps 1, 4 and 5 alone (cloudkeep.json, seed/, files/),
+// before a server starts: a broken file is refused the same way and nothing
+// is started. kExitOk or kExitUsage.
+int checkDevFolder(const std::string& appDir);
+
 // Step 2 alone: registers the policy's dev users that are missing (an
 // existing user keeps its password) and gives each its roles, as the admin.
 // The reason, naming dev.users[i], when one is refused.

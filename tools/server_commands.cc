@@ -172,6 +172,8 @@ int runDev(runtime::Config config, const DevOptions& options) {
     std::fprintf(stderr, "cloudkeep: %s\n", name.status().message().c_str());
     return kExitUsage;
   }
+  // A broken file is refused before anything starts (or is written).
+  if (int rc = checkDevFolder(options.appDir); rc != kExitOk) return rc;
   config.dataDir = options.dataDir.empty() ? options.appDir + "/.cloudkeep" : options.dataDir;
   config.listen = fmt::format("127.0.0.1:{}", options.port);
   config.devMode = true;
