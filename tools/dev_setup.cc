@@ -215,38 +215,55 @@ Status loadFiles(services::App& app, const DevFiles& dev, const services::CallIn
   return {};
 }
 
+// The app folder's files, read and checked.
+struct DevFolder {
+  std::string policyPath;
+  std::string policyText;
+  services::Policy policy;
+  std::vector<Seed> seeds;
+  DevFiles files;
+};
+
+// The folder, or the reason a file is refused: "APP_DIR/cloudkeep.json:
+// LINE:COL: rules[1].on: ...", as a reload says it, or "APP_DIR/seed/...".
+Result<DevFolder> readDevFolder(const std::string& appDir) {
+  DevFolder out;
+  out.policyPath = appDir + "/cloudkeep.json";
+  if (!readWholeFile(out.policyPath, &out.policyText)) {
+    return Status(ErrorCode::kInvalidArgument, out.policyPath + ": cannot read");
+  }
+  Result<services::Policy> policy = services::parsePolicy(out.policyText);
+  if (!policy.ok()) {
+    return Status(policy.status().code(), withJsonPlace(out.policyPath, out.policyText, policy.status().message()));
+  }
+  out.policy = std::move(policy).value();
+  Result<std::vector<Seed>> seeds = readSeeds(appDir);
+  if (!seeds.ok()) return Status(seeds.status().code(), appDir + "/" + seeds.status().message());
+  out.seeds = std::move(seeds).value();
+  Result<DevFiles> files = readFiles(appDir);
+  if (!files.ok()) return Status(files.status().code(), appDir + "/" + files.status().message());
+  out.files = std::move(files).value();
+  return out;
+}
+
 }  // namespace
 
 int checkDevFolder(const std::string& appDir) {
-  const std::string path = appDir + "/cloudkeep.json";
-  std::string text;
-  if (!readWholeFile(path, &text)) return refuse(path + ": cannot read");
-  Result<services::Policy> policy = services::parsePolicy(text);
-  if (!policy.ok()) return refuse(withJsonPlace(path, text, policy.status().message()));
-  Result<std::vector<Seed>> seeds = readSeeds(appDir);
-  if (!seeds.ok()) return refuse(appDir + "/" + seeds.status().message());
-  Result<DevFiles> devFiles = readFiles(appDir);
-  if (!devFiles.ok()) return refuse(appDir + "/" + devFiles.status().message());
-  return kExitOk;
+  Result<DevFolder> folder = readDevFolder(appDir);
+  return folder.ok() ? kExitOk : refuse(folder.status().message());
 }
 
 int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed,
                 services::Deployer* deployer) {
-  const std::string path = appDir + "/cloudkeep.json";
-  std::string text;
-  if (!readWholeFile(path, &text)) return refuse(path + ": cannot read");
-  Result<services::Policy> policy = services::parsePolicy(text);
-  // "APP_DIR/cloudkeep.json:LINE:COL: rules[1].on: ...", as a reload says it.
-  if (!policy.ok()) return refuse(withJsonPlace(path, text, policy.status().message()));
-  Result<std::vector<Seed>> seeds = readSeeds(appDir);
-  if (!seeds.ok()) return refuse(appDir + "/" + seeds.status().message());
-  Result<DevFiles> devFiles = readFiles(appDir);
-  if (!devFiles.ok()) return refuse(appDir + "/" + devFiles.status().message());
+  Result<DevFolder> folder = readDevFolder(appDir);
+  if (!folder.ok()) return refuse(folder.status().message());
+  const std::string& path = folder->policyPath;
+  const std::string& text = folder->policyText;
 
   services::App* app = host.app(appId);
   if (app == nullptr) return refuse("app " + appId + " not found");
   const services::CallInfo call = devCall();
-  if (Status s = ensureDevUsers(*app, *policy); !s.ok()) return refuse(path + ": " + s.message());
+  if (Status s = ensureDevUsers(*app, folder->policy); !s.ok()) return refuse(path + ": " + s.message());
   Result<services::PolicyApplied> applied = app->applyPolicy(text, call);
   if (!applied.ok()) return refuse(withJsonPlace(path, text, applied.status().message()));
   for (const std::string& warning : applied->warnings) {
@@ -257,11 +274,11 @@ int setUpDevApp(services::Host& host, const std::string& appId, const std::strin
   }
 
   if (!reseed && seededBefore(host, appId)) {
-    if (!seeds->empty()) std::printf("cloudkeep dev: seeds were loaded on an earlier start (--reseed loads them again)\n");
+    if (!folder->seeds.empty()) std::printf("cloudkeep dev: seeds were loaded on an earlier start (--reseed loads them again)\n");
     return kExitOk;
   }
-  if (Status s = loadSeeds(*app, *seeds, reseed, call); !s.ok()) return refuse(appDir + "/" + s.message());
-  if (Status s = loadFiles(*app, *devFiles, call); !s.ok()) return refuse(appDir + "/" + s.message());
+  if (Status s = loadSeeds(*app, folder->seeds, reseed, call); !s.ok()) return refuse(appDir + "/" + s.message());
+  if (Status s = loadFiles(*app, folder->files, call); !s.ok()) return refuse(appDir + "/" + s.message());
   if (Status s = host.setAppSetting(appId, kSeededSetting, std::to_string(app->clock().nowMs())); !s.ok()) {
     return refuse("cannot record the seed load: " + s.message());
   }
