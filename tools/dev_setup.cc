@@ -215,8 +215,10 @@ Status loadFiles(services::App& app, const DevFiles& dev, const services::CallIn
   return {};
 }
 
-// The app folder's files, read and checked.
+}  // namespace
+
 struct DevFolder {
+  std::string appDir;
   std::string policyPath;
   std::string policyText;
   services::Policy policy;
@@ -224,10 +226,13 @@ struct DevFolder {
   DevFiles files;
 };
 
+namespace {
+
 // The folder, or the reason a file is refused: "APP_DIR/cloudkeep.json:
 // LINE:COL: rules[1].on: ...", as a reload says it, or "APP_DIR/seed/...".
-Result<DevFolder> readDevFolder(const std::string& appDir) {
+Result<DevFolder> readFolder(const std::string& appDir) {
   DevFolder out;
+  out.appDir = appDir;
   out.policyPath = appDir + "/cloudkeep.json";
   if (!readWholeFile(out.policyPath, &out.policyText)) {
     return Status(ErrorCode::kInvalidArgument, out.policyPath + ": cannot read");
@@ -248,22 +253,25 @@ Result<DevFolder> readDevFolder(const std::string& appDir) {
 
 }  // namespace
 
-int checkDevFolder(const std::string& appDir) {
-  Result<DevFolder> folder = readDevFolder(appDir);
-  return folder.ok() ? kExitOk : refuse(folder.status().message());
+std::shared_ptr<const DevFolder> readDevFolder(const std::string& appDir) {
+  Result<DevFolder> folder = readFolder(appDir);
+  if (!folder.ok()) {
+    refuse(folder.status().message());
+    return nullptr;
+  }
+  return std::make_shared<const DevFolder>(std::move(folder).value());
 }
 
-int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed,
+int setUpDevApp(services::Host& host, const std::string& appId, const DevFolder& folder, bool reseed,
                 services::Deployer* deployer) {
-  Result<DevFolder> folder = readDevFolder(appDir);
-  if (!folder.ok()) return refuse(folder.status().message());
-  const std::string& path = folder->policyPath;
-  const std::string& text = folder->policyText;
+  const std::string& appDir = folder.appDir;
+  const std::string& path = folder.policyPath;
+  const std::string& text = folder.policyText;
 
   services::App* app = host.app(appId);
   if (app == nullptr) return refuse("app " + appId + " not found");
   const services::CallInfo call = devCall();
-  if (Status s = ensureDevUsers(*app, folder->policy); !s.ok()) return refuse(path + ": " + s.message());
+  if (Status s = ensureDevUsers(*app, folder.policy); !s.ok()) return refuse(path + ": " + s.message());
   Result<services::PolicyApplied> applied = app->applyPolicy(text, call);
   if (!applied.ok()) return refuse(withJsonPlace(path, text, applied.status().message()));
   for (const std::string& warning : applied->warnings) {
@@ -274,11 +282,11 @@ int setUpDevApp(services::Host& host, const std::string& appId, const std::strin
   }
 
   if (!reseed && seededBefore(host, appId)) {
-    if (!folder->seeds.empty()) std::printf("cloudkeep dev: seeds were loaded on an earlier start (--reseed loads them again)\n");
+    if (!folder.seeds.empty()) std::printf("cloudkeep dev: seeds were loaded on an earlier start (--reseed loads them again)\n");
     return kExitOk;
   }
-  if (Status s = loadSeeds(*app, folder->seeds, reseed, call); !s.ok()) return refuse(appDir + "/" + s.message());
-  if (Status s = loadFiles(*app, folder->files, call); !s.ok()) return refuse(appDir + "/" + s.message());
+  if (Status s = loadSeeds(*app, folder.seeds, reseed, call); !s.ok()) return refuse(appDir + "/" + s.message());
+  if (Status s = loadFiles(*app, folder.files, call); !s.ok()) return refuse(appDir + "/" + s.message());
   if (Status s = host.setAppSetting(appId, kSeededSetting, std::to_string(app->clock().nowMs())); !s.ok()) {
     return refuse("cannot record the seed load: " + s.message());
   }

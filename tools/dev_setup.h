@@ -4,8 +4,9 @@
 // user writes: the app folder", "Commands"), run once the app exists and
 // before dev.json is written, so that dev.json appearing means the app is
 // ready:
-//   1. APP_DIR/cloudkeep.json is parsed; an invalid one is refused here,
-//      naming the field.
+//   1. APP_DIR/cloudkeep.json is parsed (by readDevFolder, with seed/ and
+//      files/, before a server starts); an invalid one is refused, naming
+//      the field with its line and column.
 //   2. Its `dev.users` are registered when missing (an existing user keeps
 //      its password) and given their roles.
 //   3. The policy is applied (App::applyPolicy), after the users exist, so
@@ -21,6 +22,7 @@
 // Every file is checked before anything is written. Prints the reason and
 // returns kExitUsage for a broken file; kExitOk otherwise.
 
+#include <memory>
 #include <string>
 
 #include "base/status.h"
@@ -34,16 +36,21 @@ struct Policy;
 
 namespace ck::tools {
 
-// With `deployer`, after step 3 the app folder's services are deployed as a
-// new version (tools/deploy_commands.h deployDevApp); a broken bundle is
-// refused like a broken file, naming file and line.
-int setUpDevApp(services::Host& host, const std::string& appId, const std::string& appDir, bool reseed,
-                services::Deployer* deployer = nullptr);
+// The app folder's files (cloudkeep.json, seed/, files/), read and checked
+// by readDevFolder() before a server starts, so a broken file is refused and
+// nothing is started.
+struct DevFolder;
 
-// The file checks of steps 1, 4 and 5 alone (cloudkeep.json, seed/, files/),
-// before a server starts: a broken file is refused the same way and nothing
-// is started. kExitOk or kExitUsage.
-int checkDevFolder(const std::string& appDir);
+// Reads and checks APP_DIR's files. Prints the reason and returns null for a
+// broken file (the caller exits with kExitUsage).
+std::shared_ptr<const DevFolder> readDevFolder(const std::string& appDir);
+
+// Sets the app up from `folder` (read by readDevFolder). With `deployer`,
+// after step 3 the app folder's services are deployed as a new version
+// (tools/deploy_commands.h deployDevApp); a broken bundle is refused like a
+// broken file, naming file and line.
+int setUpDevApp(services::Host& host, const std::string& appId, const DevFolder& folder, bool reseed,
+                services::Deployer* deployer = nullptr);
 
 // Step 2 alone: registers the policy's dev users that are missing (an
 // existing user keeps its password) and gives each its roles, as the admin.

@@ -173,7 +173,8 @@ int runDev(runtime::Config config, const DevOptions& options) {
     return kExitUsage;
   }
   // A broken file is refused before anything starts (or is written).
-  if (int rc = checkDevFolder(options.appDir); rc != kExitOk) return rc;
+  std::shared_ptr<const DevFolder> folder = readDevFolder(options.appDir);
+  if (folder == nullptr) return kExitUsage;
   config.dataDir = options.dataDir.empty() ? options.appDir + "/.cloudkeep" : options.dataDir;
   config.listen = fmt::format("127.0.0.1:{}", options.port);
   config.devMode = true;
@@ -188,7 +189,7 @@ int runDev(runtime::Config config, const DevOptions& options) {
     return kExitFailure;
   }
   // Policy, dev users and seeds, before dev.json says the app is ready.
-  if (int rc = setUpDevApp(server.host(), app->id, options.appDir, options.reseed, &server.deployer()); rc != kExitOk) {
+  if (int rc = setUpDevApp(server.host(), app->id, *folder, options.reseed, &server.deployer()); rc != kExitOk) {
     server.stop();
     return rc;
   }
