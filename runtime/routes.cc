@@ -57,27 +57,28 @@ http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handl
   };
 }
 
+void runGuarded(Logger& log, const char* what, const DirectLaneWork& work, const http::Request& req,
+                const std::shared_ptr<http::Responder>& answerTo) {
+  std::string error;
+  try {
+    work(req, answerTo);
+  } catch (const std::exception& e) {
+    error = e.what();
+  } catch (...) {  // escaping a pool's work would end the process
+    error = "a non-standard exception";
+  }
+  if (!error.empty()) {
+    log.error(what, {{"id", req.requestId}, {"error", error}});
+    answerTo->send(http::Response::error(ErrorCode::kInternal, "Internal error, ref " + req.requestId));
+  }
+}
+
 http::AsyncHandler onDirectLane(http::WorkerPool& pool, Logger& log, const char* what, DirectLaneWork work) {
   return [&pool, &log, what, work = std::move(work)](http::Request& req, http::Responder responder) {
     // WorkerPool takes copyable functions: share the request copy and the one-shot.
     auto request = std::make_shared<http::Request>(req);
     auto answerTo = std::make_shared<http::Responder>(std::move(responder));
-    pool.post(
-        [&log, what, work, request, answerTo] {
-          std::string error;
-          try {
-            work(*request, answerTo);
-          } catch (const std::exception& e) {
-            error = e.what();
-          } catch (...) {  // escaping a pool's work would end the process
-            error = "a non-standard exception";
-          }
-          if (!error.empty()) {
-            log.error(what, {{"id", request->requestId}, {"error", error}});
-            answerTo->send(http::Response::error(ErrorCode::kInternal, "Internal error, ref " + request->requestId));
-          }
-        },
-        nullptr);
+    pool.post([&log, what, work, request, answerTo] { runGuarded(log, what, work, *request, answerTo); }, nullptr);
   };
 }
 

@@ -37,6 +37,10 @@ http::AsyncHandler adminOnlyAsync(services::Host& host, http::AsyncHandler handl
 // answered 500 with the request id. `pool` and `log` outlive the route.
 using DirectLaneWork = std::function<void(const http::Request&, std::shared_ptr<http::Responder>)>;
 http::AsyncHandler onDirectLane(http::WorkerPool& pool, Logger& log, const char* what, DirectLaneWork work);
+// Runs `work` here and now, with onDirectLane's answer to an exception: for
+// work that may also start on the calling thread.
+void runGuarded(Logger& log, const char* what, const DirectLaneWork& work, const http::Request& req,
+                const std::shared_ptr<http::Responder>& answerTo);
 
 // Query parameters of the admin routes. A 400 (kInvalidArgument) naming
 // the parameter: `Query parameter "limit": must be ...`.

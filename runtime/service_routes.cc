@@ -332,50 +332,40 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
   std::optional<uint64_t> seconds = method.timeoutSeconds ? method.timeoutSeconds : target.service->timeoutSeconds;
   if (seconds) as.cpuMs = *seconds * 1000;
   std::string requestId = req.requestId;
-  if (!*async) {
-    invoker.invokeJson(
-        client.app->id(), "__dispatch", std::move(text),
-        [responder, requestId](Result<std::string> result) {
-          responder->send(dispatchAnswer(std::move(result), requestId));
-        },
-        requestId, std::move(as));
-    return;
-  }
   // Asynchronous: 202 once the call is queued, unless it is refused first
   // (busy app, shutdown). Whichever comes first answers, exactly once; the
   // outcome of the run itself goes to the app log like any other.
-  auto answered = std::make_shared<std::atomic<bool>>(false);
-  invoker.invokeJson(
-      client.app->id(), "__dispatch", std::move(text),
-      [responder, requestId, answered](Result<std::string> result) {
-        if (result.ok() || !isRefusal(result.status().code()) || answered->exchange(true)) return;
-        responder->send(dispatchAnswer(std::move(result), requestId));
-      },
-      requestId, std::move(as));
-  if (!answered->exchange(true)) responder->send(http::Response::json(202, {{"invocationId", requestId}}));
+  std::shared_ptr<std::atomic<bool>> answered;
+  services::Invoker::TextCallback done = [responder, requestId](Result<std::string> result) {
+    responder->send(dispatchAnswer(std::move(result), requestId));
+  };
+  if (*async) {
+    answered = std::make_shared<std::atomic<bool>>(false);
+    done = [responder, requestId, answered](Result<std::string> result) {
+      if (result.ok() || !isRefusal(result.status().code()) || answered->exchange(true)) return;
+      responder->send(dispatchAnswer(std::move(result), requestId));
+    };
+  }
+  invoker.invokeJson(client.app->id(), "__dispatch", std::move(text), std::move(done), requestId, std::move(as));
+  if (*async && !answered->exchange(true)) responder->send(http::Response::json(202, {{"invocationId", requestId}}));
 }
 
 void addServiceRoutes(http::Router& router, services::Host& host, services::Invoker& invoker,
                       services::Deployer& deployer, http::WorkerPool& pool, Logger& log) {
-  http::AsyncHandler onPool =
-      onDirectLane(pool, log, "service route threw",
-                   [&host, &invoker, &deployer](const http::Request& req, std::shared_ptr<http::Responder> answerTo) {
-                     startInvocation(host, invoker, deployer, req, std::move(answerTo));
-                   });
+  constexpr const char* kWhat = "service route threw";
+  DirectLaneWork start = [&host, &invoker, &deployer](const http::Request& req,
+                                                      std::shared_ptr<http::Responder> answerTo) {
+    startInvocation(host, invoker, deployer, req, std::move(answerTo));
+  };
+  http::AsyncHandler onPool = onDirectLane(pool, log, kWhat, start);
   router.addAsync(
       "*", "/{appId}/{apiKey}/services/{rest*}",
-      [&host, &invoker, &deployer, &log, onPool = std::move(onPool)](http::Request& req, http::Responder responder) {
+      [&host, &log, start, onPool = std::move(onPool)](http::Request& req, http::Responder responder) {
         if (!startsInMemory(host, req)) return onPool(req, std::move(responder));
         // Everything it reads is in memory and the body is small: start the
         // invocation here and spare a thread hand-off (the JS lane is the
         // only other thread the call then visits).
-        auto answerTo = std::make_shared<http::Responder>(std::move(responder));
-        try {
-          startInvocation(host, invoker, deployer, req, answerTo);
-        } catch (const std::exception& e) {
-          log.error("service route threw", {{"id", req.requestId}, {"error", e.what()}});
-          answerTo->send(http::Response::error(ErrorCode::kInternal, "Internal error, ref " + req.requestId));
-        }
+        runGuarded(log, kWhat, start, req, std::make_shared<http::Responder>(std::move(responder)));
       },
       {.maxBodyBytes = kMaxServiceBodyBytes});
 }
