@@ -101,20 +101,20 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
     if (found.ok()) {
       v8::Local<v8::Value> args;
       std::vector<v8::Local<v8::Value>> argv;
-      size_t expected = argsAsText ? SIZE_MAX : request.args.size();
+      bool allArgs = false;  // parsed as an array and every element read
       v8::MaybeLocal<v8::Value> parsed =
           argsAsText ? jsonTextToV8(context, request.argsJson) : jsonToV8(context, request.args);
       if (parsed.ToLocal(&args) && args->IsArray()) {
         v8::Local<v8::Array> array = args.As<v8::Array>();
-        if (argsAsText) expected = array->Length();
         for (uint32_t i = 0; i < array->Length(); i++) {
           v8::Local<v8::Value> arg;
           if (!array->Get(context, i).ToLocal(&arg)) break;
           argv.push_back(arg);
         }
+        allArgs = argv.size() == array->Length();
       }
       v8::MaybeLocal<v8::Value> call;
-      if (argv.size() == expected) {
+      if (allArgs) {
         call = fn->Call(context, receiver, static_cast<int>(argv.size()), argv.data());
       }
       returned = call.FromMaybe(v8::Local<v8::Value>());
