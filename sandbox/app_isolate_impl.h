@@ -90,7 +90,8 @@ class AppIsolate::Impl {
   Status findFunction(v8::Local<v8::Context> context, const std::string& name, v8::Local<v8::Function>* fn,
                       v8::Local<v8::Value>* receiver);
   void settle(v8::Local<v8::Context> context, v8::TryCatch& tryCatch, v8::MaybeLocal<v8::Value> returned,
-              Run& run, InvocationResult& result);
+              bool valueJson, Run& run, InvocationResult& result);
+  std::optional<std::string> takeAnsweredValue(v8::Local<v8::Context> context, v8::Local<v8::Object> envelope);
   void reportRejections(v8::Local<v8::Context> context, v8::Local<v8::Value> returned, InvocationResult& result);
 
   // V8 callbacks (the Impl is isolate data slot 0).

@@ -119,7 +119,7 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
       }
       returned = call.FromMaybe(v8::Local<v8::Value>());
       if (!run.stopped()) isolate_->PerformMicrotaskCheckpoint();
-      settle(context, tryCatch, call, run, result);
+      settle(context, tryCatch, call, request.valueJson, run, result);
     } else if (!run.stopped()) {
       result.status = found;
     }
@@ -182,8 +182,28 @@ Status AppIsolate::Impl::findFunction(v8::Local<v8::Context> context, const std:
   return Status(ErrorCode::kNoSuchFunction, "No function " + quotedName(name) + " is exported by the bundle");
 }
 
+// InvocationRequest::valueJson: the envelope's `valueJson` when it is a text
+// the host answered in this run; removed from the envelope either way, and
+// `value` with it when it is.
+std::optional<std::string> AppIsolate::Impl::takeAnsweredValue(v8::Local<v8::Context> context,
+                                                               v8::Local<v8::Object> envelope) {
+  v8::Local<v8::String> key = v8::String::NewFromUtf8Literal(isolate_, "valueJson");
+  v8::Local<v8::Value> member;
+  if (!envelope->HasOwnProperty(context, key).FromMaybe(false) || !envelope->Get(context, key).ToLocal(&member) ||
+      !envelope->Delete(context, key).FromMaybe(false) || !member->IsString()) {
+    return std::nullopt;
+  }
+  std::string text = utf8(isolate_, member.As<v8::String>());
+  if (!hostApi_.answered(text) ||
+      !envelope->Delete(context, v8::String::NewFromUtf8Literal(isolate_, "value")).FromMaybe(false)) {
+    return std::nullopt;
+  }
+  return text;
+}
+
 void AppIsolate::Impl::settle(v8::Local<v8::Context> context, v8::TryCatch& tryCatch,
-                              v8::MaybeLocal<v8::Value> returned, Run& run, InvocationResult& result) {
+                              v8::MaybeLocal<v8::Value> returned, bool valueJson, Run& run,
+                              InvocationResult& result) {
   if (run.stopped()) return;
   auto scriptError = [&](v8::Local<v8::Value> exception, v8::Local<v8::Message> message, const std::string& prefix) {
     JsErrorText error = describeJsError(context, exception, message);
@@ -215,9 +235,19 @@ void AppIsolate::Impl::settle(v8::Local<v8::Context> context, v8::TryCatch& tryC
         break;
     }
   }
+  std::optional<std::string> answered;
+  if (valueJson && value->IsObject()) answered = takeAnsweredValue(context, value.As<v8::Object>());
   std::string json;
   const size_t maxBytes = options_.limits.resultBytes;
-  switch (v8ToJsonText(context, value, &json, maxBytes)) {
+  ToJson written = v8ToJsonText(context, value, &json, maxBytes);
+  if (written == ToJson::kOk && answered && json.front() == '{') {
+    // The rest of the envelope, with the answered text as its value.
+    std::string whole = "{\"value\":" + *answered;
+    whole += json == "{}" ? "}" : "," + json.substr(1);
+    json = std::move(whole);
+    if (json.size() > maxBytes) written = ToJson::kTooLarge;
+  }
+  switch (written) {
     case ToJson::kOk:
       result.valueJson = std::move(json);
       break;

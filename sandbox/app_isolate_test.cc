@@ -287,6 +287,46 @@ TEST_F(AppIsolateTest, HostAnswersAsJsonTextEqualTheSameValues) {
   EXPECT_EQ(outcome(iso->invoke(request("bad"))), R"(ok: "SyntaxError")");
 }
 
+// InvocationRequest::valueJson: an envelope whose `valueJson` is a text the
+// host answered in this invocation goes out with that text as its value,
+// byte for byte ("1.50" shows it was not parsed and written again); any
+// other `valueJson` is dropped and `value` serialised.
+TEST_F(AppIsolateTest, AnEnvelopeCarriesAnAnsweredTextAsItsValue) {
+  auto iso = load({{"main.js", R"(
+    const TEXT = '[{"a":1.50,"s":"x"}]';
+    exports.answered = async (extra) => {
+      const text = await Host.callText('text', { text: TEXT });
+      return { value: JSON.parse(text), valueJson: text, ...extra };
+    };
+    // The same characters, but written by the script, not answered by the host.
+    exports.forged = async () => ({ value: JSON.parse(TEXT), valueJson: TEXT });
+    // Answered in an earlier invocation.
+    let kept = null;
+    exports.keep = async () => { kept = await Host.callText('text', { text: TEXT }); return 'kept'; };
+    exports.stale = async () => ({ value: JSON.parse(kept), valueJson: kept });
+    exports.notText = async () => ({ value: 1, valueJson: { a: 1 } });
+    // Host.callText of a value answered as a value: its JSON text.
+    exports.echoText = () => Host.callText('echo', { n: 1 });
+  )"}});
+  ASSERT_TRUE(iso);
+  auto envelope = [](std::string function, json args = json::array()) {
+    InvocationRequest r = request(std::move(function), std::move(args));
+    r.valueJson = true;
+    return r;
+  };
+  auto answered = [&](json extra) { return iso->invoke(envelope("answered", {extra})).valueJson; };
+  EXPECT_EQ(answered(json::object()), R"({"value":[{"a":1.50,"s":"x"}]})");
+  EXPECT_EQ(answered({{"statusCode", 201}}), R"({"value":[{"a":1.50,"s":"x"}],"statusCode":201})");
+  EXPECT_EQ(iso->invoke(envelope("forged")).valueJson, R"({"value":[{"a":1.5,"s":"x"}]})");
+  EXPECT_EQ(outcome(iso->invoke(envelope("keep"))), R"(ok: "kept")");
+  EXPECT_EQ(iso->invoke(envelope("stale")).valueJson, R"({"value":[{"a":1.5,"s":"x"}]})");
+  EXPECT_EQ(iso->invoke(envelope("notText")).valueJson, R"({"value":1})");
+  // Without the request's consent the member is only a member.
+  EXPECT_EQ(iso->invoke(request("answered", {json::object()})).valueJson,
+            R"({"value":[{"a":1.5,"s":"x"}],"valueJson":"[{\"a\":1.50,\"s\":\"x\"}]"})");
+  EXPECT_EQ(outcome(iso->invoke(request("echoText"))), R"(ok: "{\"args\":{\"n\":1},\"caller\":null,\"op\":\"echo\"}")");
+}
+
 TEST_F(AppIsolateTest, TheClockIsFrozenDuringAnInvocationAndMovesAfterHostCalls) {
   auto iso = load({{"main.js", R"(
     exports.spin = () => { const t0 = Date.now(); let x = 0; for (let i = 0; i < 3e7; i++) x += i;

@@ -16,6 +16,24 @@ Result<HostValue> HostApi::call(std::string op, std::optional<nlohmann::json> ar
   return result;
 }
 
+Result<std::string> HostApi::callText(std::string op, std::optional<nlohmann::json> args) {
+  Result<HostValue> result = call(std::move(op), std::move(args));
+  if (!result.ok()) return result.status();
+  if (!result->isText()) {
+    return result->value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+  if (answered_.size() == kRememberedTexts) answered_.erase(answered_.begin());
+  answered_.push_back(result->text());
+  return result->text();
+}
+
+bool HostApi::answered(std::string_view text) const {
+  for (const std::string& t : answered_) {
+    if (t == text) return true;
+  }
+  return false;
+}
+
 }  // namespace ck::sandbox
 
 namespace ck::sandbox {

@@ -4,6 +4,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +18,11 @@ namespace ck::sandbox {
 // What JS reaches the host through: `Host.call(op, args)` returns a settled
 // promise, fulfilled with the JSON result of HostInterface::call or rejected
 // with an Error carrying the Status's `code` and `message`.
+// `Host.callText(op, args)` is the same call fulfilled with the result's JSON
+// text as a string. The texts the host wrote itself (HostValue::jsonText) are
+// remembered while the invocation runs: an invocation that returns one of
+// them unchanged is answered with that text, unparsed and unserialised
+// (InvocationRequest::valueJson; the SDK's find uses it).
 //
 // The invocation the call belongs to comes from the C++ side (enter/leave
 // around each invocation), never from JS. Outside an invocation (e.g. while
@@ -29,14 +36,28 @@ class HostApi {
   explicit HostApi(HostInterface& host) : host_(host) {}
 
   // REQUIRES: `invocation` outlives the matching leave().
-  void enter(InvocationContext& invocation) { invocation_ = &invocation; }
-  void leave() { invocation_ = nullptr; }
+  void enter(InvocationContext& invocation) {
+    invocation_ = &invocation;
+    answered_.clear();
+  }
+  void leave() {
+    invocation_ = nullptr;
+    answered_.clear();
+  }
 
   Result<HostValue> call(std::string op, std::optional<nlohmann::json> args);
+  Result<std::string> callText(std::string op, std::optional<nlohmann::json> args);
+
+  // Whether `text` is one the host wrote for a callText of this invocation
+  // (one of the last kRememberedTexts).
+  bool answered(std::string_view text) const;
+
+  static constexpr size_t kRememberedTexts = 8;
 
  private:
   HostInterface& host_;
   InvocationContext* invocation_ = nullptr;
+  std::vector<std::string> answered_;  // oldest first
 };
 
 // A host call's answer to JS: a value, or JSON text parsed by V8.
@@ -50,6 +71,7 @@ struct JsClass<HostApi> {
   static constexpr const char* kName = "Host";
   static constexpr auto kMethods = std::tuple{
       asyncMethod<&HostApi::call>("call", "op", "args"),
+      asyncMethod<&HostApi::callText>("callText", "op", "args"),
   };
 };
 

@@ -21,6 +21,13 @@ struct InvocationRequest {
   // of `args` (the host writes it; spares building and dumping a DOM).
   // REQUIRES: valid JSON.
   std::string argsJson;
+  // For an envelope result (the SDK's __dispatch): a settled object whose
+  // own `valueJson` is a text Host.callText answered during this invocation
+  // (HostApi::answered) is written with that text as its `value`, neither
+  // parsed nor serialised again. The SDK sets it when the code returns the
+  // rows a find handed it, unchanged. Any other `valueJson` is dropped and
+  // `value` serialised as usual.
+  bool valueJson = false;
   // What the host attaches (caller, principal, grants); handed to
   // HostInterface::call for every binding call this invocation makes.
   std::shared_ptr<InvocationContext> context;

@@ -13,11 +13,12 @@
 
 const global = globalThis;
 const host = global.Host;
-const { assign, defineProperty, freeze, getOwnPropertyDescriptor, getOwnPropertyNames, keys } = Object;
+const { assign, defineProperty, freeze, getOwnPropertyDescriptor, getOwnPropertyNames, getPrototypeOf, keys } = Object;
 const { isArray } = Array;
 const hasOwn = (o, key) => Object.prototype.hasOwnProperty.call(o, key);
 const { parse, stringify } = JSON;
 const hostCall = (op, args) => host.call(op, args);
+const hostCallText = (op, args) => host.callText(op, args);
 
 // Objects handed to JS that no global reaches: frozen whole (own values and
 // accessors, and the `prototype` of functions).
@@ -129,6 +130,58 @@ function queryArgs(query) {
   return out;
 }
 
+// ---- Rows handed to the code ------------------------------------------------------------
+// A find's rows arrive as the JSON text the host wrote. When the code
+// returns those very rows unchanged, __dispatch answers with that text
+// (`valueJson`; the host checks it is one it wrote in this invocation)
+// rather than serialising every row again. `handed` keeps, per rows array,
+// what JSON.stringify would read: the row objects, their keys and values.
+const handed = new WeakMap();
+const ObjectPrototype = Object.prototype;
+const ArrayPrototype = Array.prototype;
+
+function handRows(text) {
+  const rows = parse(text);
+  if (!isArray(rows) || rows.length === 0) return rows;
+  const names = keys(rows[0]);
+  const values = [];
+  for (const row of rows) {
+    const own = keys(row);
+    if (own.length !== names.length) return rows;
+    for (let j = 0; j < own.length; j++) {
+      const value = row[own[j]];
+      // Only primitives compare by value; nested objects could change inside.
+      if (own[j] !== names[j] || (typeof value === 'object' && value !== null)) return rows;
+      values.push(value);
+    }
+  }
+  handed.set(rows, { text, rows: rows.slice(), names, values });
+  return rows;
+}
+
+// The text of `value` when it is a find's rows as they were handed over:
+// the same row objects in the same places, each with the same enumerable
+// keys in the same order holding the same values, and no toJSON anywhere.
+function unchangedRowsText(value) {
+  const was = handed.get(value);
+  if (was === undefined) return undefined;
+  const { rows, names, values } = was;
+  if (getPrototypeOf(value) !== ArrayPrototype || hasOwn(value, 'toJSON') || value.length !== rows.length) {
+    return undefined;
+  }
+  let k = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = value[i];
+    if (row !== rows[i] || getPrototypeOf(row) !== ObjectPrototype || hasOwn(row, 'toJSON')) return undefined;
+    const own = keys(row);
+    if (own.length !== names.length) return undefined;
+    for (let j = 0; j < names.length; j++) {
+      if (own[j] !== names[j] || row[names[j]] !== values[k++]) return undefined;
+    }
+  }
+  return was.text;
+}
+
 // ---- ServerCode registry (the contract in sdk-js/README.md) ---------------------------
 const services = new Map();  // name -> { Class, configItems }
 const types = new Map();     // name -> Class
@@ -180,6 +233,10 @@ function makeSurface(mode) {
     if (mode !== undefined) args.as = mode;
     return hostCall(op, args);
   };
+  const callText = (op, args) => {
+    if (mode !== undefined) args.as = mode;
+    return hostCallText(op, args);
+  };
   const idsWhere = (items) => {
     const ids = items.map((item) => (typeof item === 'object' && item !== null ? item.objectId : item));
     if (ids.length === 0 || ids.some((id) => typeof id !== 'string' || id === '')) {
@@ -196,7 +253,8 @@ function makeSurface(mode) {
     const firstOf = (rows) => (isArray(rows) && rows.length > 0 ? wrap(rows[0]) : null);
     const run = (fn) => { try { return fn(); } catch (e) { return Promise.reject(e); } };
     return freeze({
-      find: (query) => run(() => call('data.find', { table, ...queryArgs(query) }).then(wrapAll)),
+      find: (query) => run(() => callText('data.find', { table, ...queryArgs(query) })
+        .then((text) => (Class === null ? handRows(text) : wrapAll(parse(text))))),
       findById: (id, query) => run(() => {
         const objectId = typeof id === 'object' && id !== null ? id.objectId : id;
         const args = { table, objectId };
@@ -445,6 +503,8 @@ async function dispatch(request) {
   try {
     const value = await Class.prototype[method].apply(instance, args);
     const out = { value: value === undefined ? null : value };
+    const text = unchangedRowsText(value);
+    if (text !== undefined) out.valueJson = text;
     if (response.statusCode !== undefined) out.statusCode = response.statusCode;
     if (keys(response.headers).length > 0) out.headers = response.headers;
     return out;

@@ -30,7 +30,8 @@ constexpr const char* kPolicy = R"({
   ],
   "tables": {
     "Restaurant": { "columns": { "name": "string", "open": "boolean" } },
-    "Note": { "columns": { "text": "string" } }
+    "Note": { "columns": { "text": "string" } },
+    "Reading": { "columns": { "v": "number" } }
   },
   "services": {
     "OpenService": {},
@@ -159,6 +160,44 @@ B.ServerCode.addService(Shop, [{ name: 'greeting', defaultValue: 'hello' }]);
 B.ServerCode.addType(Order);
 exports.describe = () => B.ServerCode.__describe();
 exports.dispatch = (request) => B.ServerCode.__dispatch(request);
+exports.__dispatch = exports.dispatch;
+
+// Rows a find handed over, returned as they are or changed in every way
+// JSON.stringify would see.
+class Rows {
+  async same() { return B.Data.of('Reading').find(); }
+  async awaited() { const rows = await B.Data.of('Reading').find(); rows.note = 'not serialised'; return rows; }
+  async read() { const rows = await B.Data.of('Reading').find(); return rows.map((r) => r.v).length ? rows : []; }
+  async changed() { const rows = await B.Data.of('Reading').find(); rows[1].v = 3; return rows; }
+  async added() { const rows = await B.Data.of('Reading').find(); rows[1].extra = 1; return rows; }
+  async removed() { const rows = await B.Data.of('Reading').find(); delete rows[1].v; return rows; }
+  async moved() {
+    const rows = await B.Data.of('Reading').find();
+    const v = rows[1].ownerId; delete rows[1].ownerId; rows[1].ownerId = v; return rows;
+  }
+  async hidden() {
+    const rows = await B.Data.of('Reading').find();
+    Object.defineProperty(rows[1], 'v', { enumerable: false }); return rows;
+  }
+  async rowToJson() {
+    const rows = await B.Data.of('Reading').find();
+    Object.defineProperty(rows[1], 'toJSON', { value: () => 'row' }); return rows;
+  }
+  async arrayToJson() {
+    const rows = await B.Data.of('Reading').find();
+    Object.defineProperty(rows, 'toJSON', { value: () => 'rows' }); return rows;
+  }
+  async proto() {
+    const rows = await B.Data.of('Reading').find();
+    Object.setPrototypeOf(rows[1], { toJSON: () => 'proto' }); return rows;
+  }
+  async copied() { const rows = await B.Data.of('Reading').find(); rows[1] = { ...rows[1] }; return rows; }
+  async pushed() { const rows = await B.Data.of('Reading').find(); rows.push(7); return rows; }
+  async sorted() { const rows = await B.Data.of('Reading').find(); return rows.reverse(); }
+  async wrapped() { return { rows: await B.Data.of('Reading').find() }; }
+  async twice() { await B.Data.of('Reading').find(); return B.Data.of('Reading').find(); }
+}
+B.ServerCode.addService(Rows);
 exports.lateAdd = () => { try { B.ServerCode.addService(class Late {}); return 'added'; } catch (e) { return e.message; } };
 
 // Pollution attempts; the next invocation checks they did not stick.
@@ -403,7 +442,7 @@ TEST_F(SdkTest, UserServiceChangesRolesAsServiceCodeOnly) {
 
 TEST_F(SdkTest, ServerCodeDescribeAndDispatchKeepTheContract) {
   json described = invoke("", "describe");
-  ASSERT_EQ(described["services"].size(), 1u) << described.dump();
+  ASSERT_EQ(described["services"].size(), 2u) << described.dump();  // Shop, then Rows
   const json& shop = described["services"][0];
   EXPECT_EQ(shop["name"], "Shop");
   EXPECT_EQ(shop["version"], "1.2.0");
@@ -440,6 +479,71 @@ TEST_F(SdkTest, ServerCodeDescribeAndDispatchKeepTheContract) {
     EXPECT_EQ(r.status().code(), ErrorCode::kScriptError) << bad;
   }
   EXPECT_EQ(invoke("Shop", "lateAdd"), "Services are registered while the bundle loads, not later");
+}
+
+// A find's rows returned unchanged go out as the text the host wrote (its
+// numbers formatted by the host: "1.5e-07" where V8 writes "1.5e-7");
+// any change JSON.stringify would see sends them through it.
+TEST_F(SdkTest, RowsReturnedUnchangedKeepTheHostsText) {
+  CallInfo admin{Channel::kAdmin, "setup"};
+  {
+    AppLease lease = app_->lease();
+    DataService data = lease.data();
+    for (double v : {1.5e-7, 2.5e-7}) {
+      ASSERT_TRUE(data.create(Principal::admin(), admin, "Reading", {{"v", v}}).ok());
+      clock_.advanceMs(1);
+    }
+  }
+  auto dispatch = [&](const std::string& method) {
+    json request{{"service", "Rows"}, {"method", method}, {"args", json::array()}, {"context", json::object()}};
+    auto promise = std::make_shared<std::promise<Result<std::string>>>();
+    auto future = promise->get_future();
+    invoker_->invokeText(appId_, "__dispatch", json::array({request}),
+                         [promise](Result<std::string> r) { promise->set_value(std::move(r)); },
+                         "req-rows-" + method, InvokeAs{.service = "Rows", .method = method});
+    EXPECT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    Result<std::string> r = future.get();
+    EXPECT_TRUE(r.ok()) << method << ": " << r.status().message();
+    return r.ok() ? *r : std::string();
+  };
+  const std::string same = dispatch("same");
+  const json rows = json::parse(same)["value"];
+  ASSERT_EQ(rows.size(), 2u) << same;
+  EXPECT_NE(same.find("1.5e-07"), std::string::npos) << same;
+  EXPECT_NE(same.find("2.5e-07"), std::string::npos) << same;
+  for (const char* method : {"awaited", "read", "twice"}) {
+    std::string text = dispatch(method);
+    EXPECT_EQ(json::parse(text)["value"], rows) << method;
+    EXPECT_NE(text.find("2.5e-07"), std::string::npos) << method << ": " << text;
+  }
+
+  auto with = [&](const std::function<void(json&)>& change) {
+    json v = rows;
+    change(v);
+    return v;
+  };
+  const std::map<std::string, json> changed = {
+      {"changed", with([](json& v) { v[1]["v"] = 3; })},
+      {"added", with([](json& v) { v[1]["extra"] = 1; })},
+      {"removed", with([](json& v) { v[1].erase("v"); })},
+      {"hidden", with([](json& v) { v[1].erase("v"); })},
+      {"rowToJson", with([](json& v) { v[1] = "row"; })},
+      {"arrayToJson", json("rows")},
+      {"proto", with([](json& v) { v[1] = "proto"; })},
+      {"copied", rows},
+      {"pushed", with([](json& v) { v.push_back(7); })},
+      {"sorted", json::array({rows[1], rows[0]})},
+      {"wrapped", json{{"rows", rows}}},
+  };
+  for (const auto& [method, expected] : changed) {
+    std::string text = dispatch(method);
+    EXPECT_EQ(json::parse(text)["value"], expected) << method << ": " << text;
+    EXPECT_EQ(text.find("e-07"), std::string::npos) << method << ": " << text;
+  }
+  // A key moved to the end: the order JSON.stringify would write.
+  std::string moved = dispatch("moved");
+  EXPECT_EQ(json::parse(moved)["value"], rows);
+  EXPECT_LT(moved.find("\"v\":2.5e-7"), moved.rfind("\"ownerId\"")) << moved;
 }
 
 TEST_F(SdkTest, SdkIsFrozenAcrossInvocations) {
