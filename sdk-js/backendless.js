@@ -245,7 +245,20 @@ function makeSurface(mode) {
     return `objectId IN (${ids.map((id) => `'${id.replace(/'/g, "''")}'`).join(', ')})`;
   };
 
+  // Stores are frozen and hold nothing per call: one per table name serves
+  // every invocation (up to a bound; a class target gets its own each time).
+  const stores = new Map();
   function of(target) {
+    if (typeof target !== 'string') return storeOf(target);
+    let store = stores.get(target);
+    if (store === undefined) {
+      store = storeOf(target);
+      if (stores.size < 256) stores.set(target, store);
+    }
+    return store;
+  }
+
+  function storeOf(target) {
     const table = tableOf(target);
     const Class = typeof target === 'function' ? target : null;
     const wrap = (row) => (Class === null ? row : instanceOf(Class, row));
@@ -430,7 +443,7 @@ function addService(Class, configItems) {
   if (registrationClosed) throw new Error('Services are registered while the bundle loads, not later');
   const name = className(Class);
   if (services.has(name)) throw new Error(`Service ${name} is registered twice`);
-  services.set(name, { Class, configItems: isArray(configItems) ? plain(configItems) : [] });
+  services.set(name, { Class, configItems: isArray(configItems) ? plain(configItems) : [], methods: null });
 }
 function addType(Class) {
   if (registrationClosed) throw new Error('Types are registered while the bundle loads, not later');
@@ -487,7 +500,9 @@ async function dispatch(request) {
   if (entry === undefined) throw new Error(`No service ${request.service}`);
   const { Class, configItems } = entry;
   const method = request.method;
-  if (!ownMethods(Class).includes(method)) throw new Error(`No method ${request.service}.${method}`);
+  // Registration is closed: the methods __describe listed are the ones there are.
+  if (entry.methods === null) entry.methods = new Set(ownMethods(Class));
+  if (!entry.methods.has(method)) throw new Error(`No method ${request.service}.${method}`);
   const config = configFor(configItems, request.config);
   const instance = new Class(config);
   const response = { statusCode: undefined, headers: {} };
