@@ -402,6 +402,24 @@ TEST_F(TableStoreTest, DeclareTableIsIdempotentAndAddsColumns) {
   std::vector<std::string> expected = {"_ck:Order:created", "_ck:Order:ix(city,created)", "_ck:Order:ix(status)",
                                        "_ck:Order:owner", "sqlite_autoindex_Order_1"};
   EXPECT_EQ(names, expected);
+
+  // Declared indexes end in the default order, so a default-ordered page of
+  // the matches of their columns needs no sort.
+  auto columnsOf = [&](const std::string& index) {
+    Statement info(*db_, "SELECT name FROM pragma_index_info(?1) ORDER BY seqno");
+    info.bind(1, index);
+    std::vector<std::string> out;
+    while (info.step()) out.push_back(info.columnText(0));
+    return out;
+  };
+  EXPECT_EQ(columnsOf("_ck:Order:ix(status)"), (std::vector<std::string>{"status", "created", "objectId"}));
+  EXPECT_EQ(columnsOf("_ck:Order:ix(city,created)"), (std::vector<std::string>{"city", "created", "objectId"}));
+  Statement plan(*db_, "EXPLAIN QUERY PLAN SELECT * FROM \"Order\" WHERE (\"status\" = ?1) "
+                       "ORDER BY \"created\" ASC, \"objectId\" ASC LIMIT 20 OFFSET 0");
+  std::string steps;
+  while (plan.step()) steps += plan.columnText(3) + "\n";
+  EXPECT_NE(steps.find("ix(status)"), std::string::npos) << steps;
+  EXPECT_EQ(steps.find("TEMP B-TREE"), std::string::npos) << steps;
 }
 
 TEST_F(TableStoreTest, DeclareTableRefusesToChangeAType) {
