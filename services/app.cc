@@ -230,9 +230,26 @@ Result<PolicyApplied> App::applyPolicy(std::string_view text, const CallInfo& ca
 }
 
 bool App::dynamicSchema(AppLease& lease) {
-  auto stmt = lease.db().prepare("SELECT value FROM _settings WHERE key = 'dynamicSchema'");
-  if (stmt->step()) return stmt->columnText(0) == "true";
-  return config_.dynamicSchema;
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(settingsMu_);
+    if (dynamicSchema_) return *dynamicSchema_;
+    generation = settingsGeneration_;
+  }
+  bool on = config_.dynamicSchema;
+  {
+    auto stmt = lease.db().prepare("SELECT value FROM _settings WHERE key = 'dynamicSchema'");
+    if (stmt->step()) on = stmt->columnText(0) == "true";
+  }
+  std::lock_guard lock(settingsMu_);
+  if (generation == settingsGeneration_) dynamicSchema_ = on;
+  return on;
+}
+
+void App::settingsChanged() {
+  std::lock_guard lock(settingsMu_);
+  dynamicSchema_.reset();
+  ++settingsGeneration_;
 }
 
 Result<Principal> App::principalFor(ClientKind key, const std::optional<std::string>& token) {

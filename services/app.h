@@ -153,7 +153,10 @@ class App {
 
   // Whether saves may add tables and columns: the app setting
   // "dynamicSchema" ("true"/"false") if set, else config().dynamicSchema.
+  // Read once, then kept until settingsChanged().
   bool dynamicSchema(AppLease& lease);
+  // Called after the app's settings were written (Host::setAppSetting).
+  void settingsChanged();
 
   // --- Users (Backendless users API); each checks the policy ---
 
@@ -215,6 +218,12 @@ class App {
   mutable std::mutex policyMu_;
   std::shared_ptr<const BoundPolicy> policy_;  // GUARDED_BY(policyMu_); never null
   std::optional<std::string> policyText_;      // GUARDED_BY(policyMu_)
+
+  // The dynamicSchema setting as last read; `settingsGeneration_` moves on
+  // each change, so a read that raced with one is not kept.
+  std::mutex settingsMu_;
+  std::optional<bool> dynamicSchema_;  // GUARDED_BY(settingsMu_)
+  uint64_t settingsGeneration_ = 0;    // GUARDED_BY(settingsMu_)
 
   std::once_flag filesOnce_;                       // a failed open is tried again on the next use
   std::unique_ptr<storage::FileStore> fileStore_;  // set once under filesOnce_

@@ -258,6 +258,11 @@ Status Host::setAppSetting(std::string_view appId, std::string_view key, std::st
   storage::AppStore* store = appStore(appId);
   if (store == nullptr) return Status::error(ErrorCode::kAppNotFound);
   store->setSetting(key, value);
+  {
+    std::lock_guard lock(appsMu_);
+    auto it = apps_.find(appId);
+    if (it != apps_.end()) it->second->settingsChanged();  // an app not open yet reads them when it opens
+  }
   return {};
 }
 

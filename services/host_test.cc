@@ -177,5 +177,25 @@ TEST_F(HostTest, SettingsPersistAndAreValidated) {
   EXPECT_EQ((*settings)[0].second, "true");
 }
 
+// An open app keeps the dynamicSchema setting in memory and follows each change.
+TEST_F(HostTest, AnOpenAppFollowsSettingChanges) {
+  auto host = open();
+  auto info = host->createApp("s");
+  ASSERT_TRUE(info.ok());
+  App* app = host->app(info->id);
+  ASSERT_NE(app, nullptr);
+  auto dynamic = [&] {
+    AppLease lease = app->lease();
+    return app->dynamicSchema(lease);
+  };
+  EXPECT_FALSE(dynamic());  // the config's default
+  EXPECT_FALSE(dynamic());  // kept
+  ASSERT_TRUE(host->setAppSetting(info->id, "dynamicSchema", "true").ok());
+  EXPECT_TRUE(dynamic());
+  EXPECT_TRUE(dynamic());
+  ASSERT_TRUE(host->setAppSetting(info->id, "dynamicSchema", "false").ok());
+  EXPECT_FALSE(dynamic());
+}
+
 }  // namespace
 }  // namespace ck::services
