@@ -183,19 +183,22 @@ Status AppIsolate::Impl::findFunction(v8::Local<v8::Context> context, const std:
 }
 
 // InvocationRequest::valueJson: the envelope's `valueJson` when it is a text
-// the host answered in this run; removed from the envelope either way, and
-// `value` with it when it is.
+// the host answered in this run. Either way it leaves the serialised
+// envelope, and `value` with it when it is: both are set to undefined,
+// which JSON.stringify omits (deleting would turn the object into a slow
+// dictionary first).
 std::optional<std::string> AppIsolate::Impl::takeAnsweredValue(v8::Local<v8::Context> context,
                                                                v8::Local<v8::Object> envelope) {
   v8::Local<v8::String> key = v8::String::NewFromUtf8Literal(isolate_, "valueJson");
+  v8::Local<v8::Value> undefined = v8::Undefined(isolate_);
   v8::Local<v8::Value> member;
   if (!envelope->HasOwnProperty(context, key).FromMaybe(false) || !envelope->Get(context, key).ToLocal(&member) ||
-      !envelope->Delete(context, key).FromMaybe(false) || !member->IsString()) {
+      !envelope->Set(context, key, undefined).FromMaybe(false) || !member->IsString()) {
     return std::nullopt;
   }
   std::string text = utf8(isolate_, member.As<v8::String>());
   if (!hostApi_.answered(text) ||
-      !envelope->Delete(context, v8::String::NewFromUtf8Literal(isolate_, "value")).FromMaybe(false)) {
+      !envelope->Set(context, v8::String::NewFromUtf8Literal(isolate_, "value"), undefined).FromMaybe(false)) {
     return std::nullopt;
   }
   return text;
