@@ -56,7 +56,7 @@ AppIsolate::Impl::Impl(const Options& options, HostInterface& host)
     : options_(options),
       host_(host),
       allocator_(std::make_shared<LimitedAllocator>(options.limits.arrayBufferBytes)),
-      hostApi_(host) {}
+      hostApi_(host, options.limits.resultBytes) {}
 
 AppIsolate::Impl::~Impl() {
   if (isolate_ == nullptr) return;

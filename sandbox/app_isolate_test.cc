@@ -327,6 +327,32 @@ TEST_F(AppIsolateTest, AnEnvelopeCarriesAnAnsweredTextAsItsValue) {
   EXPECT_EQ(outcome(iso->invoke(request("echoText"))), R"(ok: "{\"args\":{\"n\":1},\"caller\":null,\"op\":\"echo\"}")");
 }
 
+// Answered texts are kept within the result limit: older ones go first, and
+// a text that could never be a result is not kept.
+TEST_F(AppIsolateTest, AnsweredTextsAreKeptWithinTheResultLimit) {
+  Limits limits;
+  limits.resultBytes = 64;
+  auto r = createIsolate(host_, makeBundle({{"main.js", R"(
+    const A = '[{"a":1.50}]';
+    const B = '[{"b":2.50,"s":"' + 'x'.repeat(20) + '"}]';
+    const C = '[{"c":3.50,"s":"' + 'y'.repeat(20) + '"}]';
+    const answer = (text) => Host.callText('text', { text });
+    const envelope = (text) => ({ value: JSON.parse(text), valueJson: text });
+    exports.both = async () => { await answer(A); await answer(B); return envelope(A); };
+    exports.evicted = async () => { await answer(A); await answer(B); await answer(C); return envelope(A); };
+    exports.newest = async () => { await answer(A); await answer(B); await answer(C); return envelope(C); };
+  )"}}, {"main.js"}), limits, &log_);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto envelope = [](std::string function) {
+    InvocationRequest req = request(std::move(function));
+    req.valueJson = true;
+    return req;
+  };
+  EXPECT_EQ((*r)->invoke(envelope("both")).valueJson, R"({"value":[{"a":1.50}]})");
+  EXPECT_EQ((*r)->invoke(envelope("evicted")).valueJson, R"({"value":[{"a":1.5}]})");
+  EXPECT_EQ((*r)->invoke(envelope("newest")).valueJson, R"({"value":[{"c":3.50,"s":"yyyyyyyyyyyyyyyyyyyy"}]})");
+}
+
 TEST_F(AppIsolateTest, TheClockIsFrozenDuringAnInvocationAndMovesAfterHostCalls) {
   auto iso = load({{"main.js", R"(
     exports.spin = () => { const t0 = Date.now(); let x = 0; for (let i = 0; i < 3e7; i++) x += i;

@@ -22,9 +22,17 @@ Result<std::string> HostApi::callText(std::string op, std::optional<nlohmann::js
   if (!result->isText()) {
     return result->value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  if (answered_.size() == kRememberedTexts) answered_.erase(answered_.begin());
-  answered_.push_back(result->text());
-  return result->text();
+  const std::string& text = result->text();
+  if (text.size() <= rememberBytes_) {
+    while (!answered_.empty() &&
+           (answered_.size() == kRememberedTexts || answeredBytes_ + text.size() > rememberBytes_)) {
+      answeredBytes_ -= answered_.front().size();
+      answered_.pop_front();
+    }
+    answered_.push_back(text);
+    answeredBytes_ += text.size();
+  }
+  return text;
 }
 
 bool HostApi::answered(std::string_view text) const {

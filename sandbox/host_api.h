@@ -2,6 +2,7 @@
 
 // Internal to sandbox/: the one production binding, the JS global `Host`.
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,31 +34,40 @@ namespace ck::sandbox {
 // used on its thread only.
 class HostApi {
  public:
-  explicit HostApi(HostInterface& host) : host_(host) {}
+  // `rememberBytes`: the most text kept for answered() at once; a longer
+  // text is not kept (an answer made of it would be over the result limit).
+  HostApi(HostInterface& host, size_t rememberBytes) : host_(host), rememberBytes_(rememberBytes) {}
 
   // REQUIRES: `invocation` outlives the matching leave().
   void enter(InvocationContext& invocation) {
     invocation_ = &invocation;
-    answered_.clear();
+    forgetAnswered();
   }
   void leave() {
     invocation_ = nullptr;
-    answered_.clear();
+    forgetAnswered();
   }
 
   Result<HostValue> call(std::string op, std::optional<nlohmann::json> args);
   Result<std::string> callText(std::string op, std::optional<nlohmann::json> args);
 
   // Whether `text` is one the host wrote for a callText of this invocation
-  // (one of the last kRememberedTexts).
+  // (one of the last kRememberedTexts, within rememberBytes in all).
   bool answered(std::string_view text) const;
 
   static constexpr size_t kRememberedTexts = 8;
 
  private:
+  void forgetAnswered() {
+    answered_.clear();
+    answeredBytes_ = 0;
+  }
+
   HostInterface& host_;
+  const size_t rememberBytes_;
   InvocationContext* invocation_ = nullptr;
-  std::vector<std::string> answered_;  // oldest first
+  std::deque<std::string> answered_;  // oldest first
+  size_t answeredBytes_ = 0;          // their sizes summed
 };
 
 // A host call's answer to JS: a value, or JSON text parsed by V8.
