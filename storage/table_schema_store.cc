@@ -39,6 +39,15 @@ bool indexExists(Database& db, const std::string& name) {
   return stmt->step();
 }
 
+// The columns of index `name`, in order.
+std::vector<std::string> indexColumns(Database& db, const std::string& name) {
+  CachedStatement stmt = db.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno");
+  stmt->bind(1, name);
+  std::vector<std::string> out;
+  while (stmt->step()) out.push_back(stmt->columnText(0));
+  return out;
+}
+
 }  // namespace
 
 const UserColumn* TableInfo::find(std::string_view column) const {
@@ -186,31 +195,35 @@ Status TableSchemaStore::ensureIndex(const TableInfo& table, const std::vector<s
     return refuse("an index has at most " + std::to_string(kMaxColumnsPerIndex) + " columns");
   }
   std::string suffix = "ix(";
-  std::string list;
   for (size_t i = 0; i < columns.size(); ++i) {
     const std::string& c = columns[i];
     if (!isSystemColumn(c) && table.find(c) == nullptr) return refuse("no column " + shownName(c));
     for (size_t j = 0; j < i; ++j) {
       if (columns[j] == c) return refuse("column " + shownName(c) + " appears twice");
     }
-    if (i > 0) {
-      suffix += ',';
-      list += ", ";
-    }
+    if (i > 0) suffix += ',';
     suffix += c;
-    list += quoteIdentifier(c);
   }
   suffix += ')';
   // Every index ends in the default order (created, objectId; see
   // table_store_find.cc), as the created and owner indexes do: a default-
   // ordered find whose where pins the declared columns reads its page
   // straight from the index instead of sorting every match first.
+  std::vector<std::string> indexed = columns;
   if (std::find(columns.begin(), columns.end(), "objectId") == columns.end()) {
-    if (std::find(columns.begin(), columns.end(), "created") == columns.end()) list += ", \"created\"";
-    list += ", \"objectId\"";
+    if (std::find(columns.begin(), columns.end(), "created") == columns.end()) indexed.emplace_back("created");
+    indexed.emplace_back("objectId");
   }
+  std::string list;
+  for (const std::string& c : indexed) list += (list.empty() ? "" : ", ") + quoteIdentifier(c);
   const std::string name = indexName(table.name, suffix);
-  if (indexExists(db_, name)) return Status();
+  if (indexExists(db_, name)) {
+    if (indexColumns(db_, name) == indexed) return Status();
+    // Made before indexes ended in the default order: made again.
+    db_.exec("DROP INDEX " + quoteIndexName(name));
+    db_.exec("CREATE INDEX " + quoteIndexName(name) + " ON " + quoteIdentifier(table.name) + "(" + list + ")");
+    return Status();
+  }
 
   // Count this table's declared indexes by their name's prefix.
   const std::string prefix = indexName(table.name, "ix(");

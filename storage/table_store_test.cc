@@ -422,6 +422,21 @@ TEST_F(TableStoreTest, DeclareTableIsIdempotentAndAddsColumns) {
   EXPECT_EQ(steps.find("TEMP B-TREE"), std::string::npos) << steps;
 }
 
+// An index made before declared indexes ended in the default order is made
+// again, with the same name, by the next declaration naming it.
+TEST_F(TableStoreTest, DeclaringAnOlderIndexAgainEndsItInTheDefaultOrder) {
+  ASSERT_TRUE(store_->declareTable("Order", {{"status", ValueType::kString}}).ok());
+  db_->exec("CREATE INDEX \"_ck:Order:ix(status)\" ON \"Order\"(\"status\")");
+  ASSERT_TRUE(store_->declareTable("Order", {{"status", ValueType::kString}}, {{"status"}}).ok());
+  Statement info(*db_, "SELECT name FROM pragma_index_info('_ck:Order:ix(status)') ORDER BY seqno");
+  std::vector<std::string> columns;
+  while (info.step()) columns.push_back(info.columnText(0));
+  EXPECT_EQ(columns, (std::vector<std::string>{"status", "created", "objectId"}));
+  Statement count(*db_, "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'Order'");
+  ASSERT_TRUE(count.step());
+  EXPECT_EQ(count.columnInt64(0), 4) << "created, owner, ix(status) and the primary key's";
+}
+
 TEST_F(TableStoreTest, DeclareTableRefusesToChangeAType) {
   ASSERT_TRUE(store_->declareTable("Order", {{"status", ValueType::kString}}).ok());
   Status s = store_->declareTable("Order", {{"status", ValueType::kNumber}, {"extra", ValueType::kString}});
