@@ -229,14 +229,12 @@ function ownMethods(Class) {
 // `mode` is undefined (the service's default principal), 'caller' or
 // 'server'; it travels as the `as` field of every call's arguments.
 function makeSurface(mode) {
-  const call = (op, args) => {
+  const withMode = (args) => {
     if (mode !== undefined) args.as = mode;
-    return hostCall(op, args);
+    return args;
   };
-  const callText = (op, args) => {
-    if (mode !== undefined) args.as = mode;
-    return hostCallText(op, args);
-  };
+  const call = (op, args) => hostCall(op, withMode(args));
+  const callText = (op, args) => hostCallText(op, withMode(args));
   const idsWhere = (items) => {
     const ids = items.map((item) => (typeof item === 'object' && item !== null ? item.objectId : item));
     if (ids.length === 0 || ids.some((id) => typeof id !== 'string' || id === '')) {
