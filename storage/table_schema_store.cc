@@ -33,13 +33,7 @@ std::string indexName(std::string_view table, std::string_view suffix) {
   return name;
 }
 
-bool indexExists(Database& db, const std::string& name) {
-  CachedStatement stmt = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1");
-  stmt->bind(1, name);
-  return stmt->step();
-}
-
-// The columns of index `name`, in order.
+// The columns of index `name`, in order; none when there is no such index.
 std::vector<std::string> indexColumns(Database& db, const std::string& name) {
   CachedStatement stmt = db.prepare("SELECT name FROM pragma_index_info(?1) ORDER BY seqno");
   stmt->bind(1, name);
@@ -217,22 +211,21 @@ Status TableSchemaStore::ensureIndex(const TableInfo& table, const std::vector<s
   std::string list;
   for (const std::string& c : indexed) list += (list.empty() ? "" : ", ") + quoteIdentifier(c);
   const std::string name = indexName(table.name, suffix);
-  if (indexExists(db_, name)) {
-    if (indexColumns(db_, name) == indexed) return Status();
+  const std::vector<std::string> existing = indexColumns(db_, name);
+  if (existing == indexed) return Status();
+  if (!existing.empty()) {
     // Made before indexes ended in the default order: made again.
     db_.exec("DROP INDEX " + quoteIndexName(name));
-    db_.exec("CREATE INDEX " + quoteIndexName(name) + " ON " + quoteIdentifier(table.name) + "(" + list + ")");
-    return Status();
-  }
-
-  // Count this table's declared indexes by their name's prefix.
-  const std::string prefix = indexName(table.name, "ix(");
-  CachedStatement count = db_.prepare(
-      "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND substr(name, 1, ?1) = ?2");
-  count->bind(1, static_cast<int64_t>(prefix.size())).bind(2, prefix);
-  count->step();
-  if (static_cast<size_t>(count->columnInt64(0)) >= kMaxIndexesPerTable) {
-    return refuse("a table has at most " + std::to_string(kMaxIndexesPerTable) + " declared indexes");
+  } else {
+    // A new one: count this table's declared indexes by their name's prefix.
+    const std::string prefix = indexName(table.name, "ix(");
+    CachedStatement count = db_.prepare(
+        "SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND substr(name, 1, ?1) = ?2");
+    count->bind(1, static_cast<int64_t>(prefix.size())).bind(2, prefix);
+    count->step();
+    if (static_cast<size_t>(count->columnInt64(0)) >= kMaxIndexesPerTable) {
+      return refuse("a table has at most " + std::to_string(kMaxIndexesPerTable) + " declared indexes");
+    }
   }
   db_.exec("CREATE INDEX " + quoteIndexName(name) + " ON " + quoteIdentifier(table.name) + "(" + list + ")");
   return Status();

@@ -67,6 +67,15 @@ class TableStoreTest : public ::testing::Test {
     return row.ok() ? *row : json();
   }
 
+  // The columns of index `index`, in order.
+  std::vector<std::string> indexColumns(const std::string& index) {
+    Statement info(*db_, "SELECT name FROM pragma_index_info(?1) ORDER BY seqno");
+    info.bind(1, index);
+    std::vector<std::string> out;
+    while (info.step()) out.push_back(info.columnText(0));
+    return out;
+  }
+
   int64_t countAll(const std::string& table, const std::string& where = "") {
     Result<int64_t> n = store_->count(table, where);
     EXPECT_TRUE(n.ok()) << n.status().message();
