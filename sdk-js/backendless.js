@@ -183,7 +183,7 @@ function unchangedRowsText(value) {
 }
 
 // ---- ServerCode registry (the contract in sdk-js/README.md) ---------------------------
-const services = new Map();  // name -> { Class, configItems }
+const services = new Map();  // name -> { Class, configItems, methods (a Set, from the first dispatch) }
 const types = new Map();     // name -> Class
 let registrationClosed = false;
 
