@@ -2,6 +2,7 @@
 // with the writes.
 
 #include <algorithm>
+#include <optional>
 
 #include "base/json_text.h"
 
@@ -42,35 +43,58 @@ json readRow(const Statement& stmt, const std::vector<ColumnInfo>& columns, cons
 }
 
 // readRow's object as JSON text, keys in the same (byte) order as the DOM
-// dumps them: the columns sorted by name, `___class` among them.
-void appendRow(std::string& out, const Statement& stmt, const std::vector<ColumnInfo>& columns,
-               const std::vector<size_t>& byName, const std::string& table) {
-  out += '{';
-  bool classDone = false;
-  auto appendClass = [&] {
-    appendJsonString(out, kClassProperty);
-    out += ':';
-    appendJsonString(out, table);
-    classDone = true;
-  };
-  for (size_t k = 0; k < byName.size(); ++k) {
-    const ColumnInfo& c = columns[byName[k]];
-    if (!classDone && std::string_view(c.name) > kClassProperty) {
-      appendClass();
-      out += ',';
+// dumps them: the columns sorted by name, `___class` among them. Everything
+// but the values is the same for every row of a find, so it is written once:
+// a row is each field's fixed text then its value, then the tail.
+class RowLayout {
+ public:
+  RowLayout(const std::vector<ColumnInfo>& columns, const std::string& table) {
+    std::vector<size_t> byName(columns.size());
+    for (size_t i = 0; i < byName.size(); ++i) byName[i] = i;
+    std::sort(byName.begin(), byName.end(), [&](size_t a, size_t b) { return columns[a].name < columns[b].name; });
+    std::string classMember;
+    appendJsonString(classMember, kClassProperty);
+    classMember += ':';
+    appendJsonString(classMember, table);
+    std::string text = "{";  // what comes before the next value
+    bool classDone = false;
+    for (size_t i : byName) {
+      if (!classDone && std::string_view(columns[i].name) > kClassProperty) {
+        text += classMember;
+        text += ',';
+        classDone = true;
+      }
+      appendJsonString(text, columns[i].name);
+      text += ':';
+      fields_.push_back({std::move(text), static_cast<int>(i), columns[i].type});
+      text = ",";
     }
-    appendJsonString(out, c.name);
-    out += ':';
-    appendStoredValue(out, stmt, static_cast<int>(byName[k]), c.type);
-    out += ',';
+    if (!classDone) {
+      if (!fields_.empty()) text = ",";
+      text += classMember;
+    } else {
+      text.clear();
+    }
+    tail_ = std::move(text) + "}";
   }
-  if (classDone) {
-    out.pop_back();  // the last column's comma
-  } else {
-    appendClass();
+
+  void append(std::string& out, const Statement& stmt) const {
+    for (const Field& f : fields_) {
+      out += f.before;
+      appendStoredValue(out, stmt, f.column, f.type);
+    }
+    out += tail_;
   }
-  out += '}';
-}
+
+ private:
+  struct Field {
+    std::string before;  // `{` or `,`, ___class's member when it sorts here, the key, `:`
+    int column;
+    ValueType type;
+  };
+  std::vector<Field> fields_;
+  std::string tail_;
+};
 
 }  // namespace
 
@@ -170,16 +194,11 @@ Result<json> TableStore::find(std::string_view table, const FindQuery& query) {
 Result<RowsText> TableStore::findText(std::string_view table, const FindQuery& query) {
   RowsText out;
   out.json = "[";
-  std::vector<size_t> byName;
+  std::optional<RowLayout> layout;
   Status s = eachFound(table, query, [&](const Statement& stmt, const Selection& selection, const std::string& name) {
-    if (byName.empty() && !selection.columns.empty()) {
-      byName.resize(selection.columns.size());
-      for (size_t i = 0; i < byName.size(); ++i) byName[i] = i;
-      std::sort(byName.begin(), byName.end(),
-                [&](size_t a, size_t b) { return selection.columns[a].name < selection.columns[b].name; });
-    }
+    if (!layout) layout.emplace(selection.columns, name);
     if (out.count > 0) out.json += ',';
-    appendRow(out.json, stmt, selection.columns, byName, name);
+    layout->append(out.json, stmt);
     ++out.count;
   });
   if (!s.ok()) return s;
