@@ -162,7 +162,8 @@ bool jsonTextWithin(std::string_view text, size_t maxDepth) {
   return true;
 }
 
-std::vector<std::pair<std::string_view, std::string_view>> jsonObjectMembers(std::string_view text) {
+std::vector<std::pair<std::string_view, std::string_view>> jsonObjectMembers(std::string_view text,
+                                                                             std::string_view lastKey) {
   std::vector<std::pair<std::string_view, std::string_view>> out;
   size_t i = 0;
   auto skipSpace = [&] {
@@ -183,6 +184,14 @@ std::vector<std::pair<std::string_view, std::string_view>> jsonObjectMembers(std
     ++i;
     skipSpace();
     size_t start = i;
+    if (!lastKey.empty() && key == lastKey) {
+      size_t end = text.size();
+      while (end > start && isSpace(text[end - 1])) --end;
+      if (end > start && text[end - 1] == '}') --end;  // the object's own
+      while (end > start && isSpace(text[end - 1])) --end;
+      out.emplace_back(key, text.substr(start, end - start));
+      return out;
+    }
     size_t depth = 0;
     for (; i < text.size(); ++i) {
       char c = text[i];

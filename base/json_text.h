@@ -37,6 +37,11 @@ bool jsonTextWithin(std::string_view text, size_t maxDepth);
 // The members of the JSON object `text`, in order: each key as written
 // between its quotes (escapes not decoded), and its value's text. Empty when
 // `text` is not an object.
-std::vector<std::pair<std::string_view, std::string_view>> jsonObjectMembers(std::string_view text);
+//
+// With `lastKey`: REQUIRES that a member of that key, if there is one, is
+// the object's last. Its value is then the rest of the object, taken without
+// reading through it (the sandbox writes a dispatch envelope's `value` so).
+std::vector<std::pair<std::string_view, std::string_view>> jsonObjectMembers(std::string_view text,
+                                                                             std::string_view lastKey = {});
 
 }  // namespace ck

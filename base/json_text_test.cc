@@ -120,5 +120,18 @@ TEST(JsonObjectMembers, SplitsTheTopLevel) {
   }
 }
 
+// A last member named by the caller is the rest of the object, unread: text
+// that would end the value early for a reader stays in it.
+TEST(JsonObjectMembers, TheLastKeysValueIsTheRest) {
+  using Members = std::vector<std::pair<std::string_view, std::string_view>>;
+  EXPECT_EQ(jsonObjectMembers(R"({"statusCode":201,"value":[{"a":"}],"},{"b":[1,2]}]})", "value"),
+            (Members{{"statusCode", "201"}, {"value", R"([{"a":"}],"},{"b":[1,2]}])"}}));
+  EXPECT_EQ(jsonObjectMembers(R"({"value":null})", "value"), (Members{{"value", "null"}}));
+  EXPECT_EQ(jsonObjectMembers(R"( { "h" : {"x":"y,z"} , "value" : "q\"}" } )", "value"),
+            (Members{{"h", R"({"x":"y,z"})"}, {"value", R"("q\"}")"}}));
+  // Without the key, every member is read as usual.
+  EXPECT_EQ(jsonObjectMembers(R"({"a":1,"b":[2]})", "value"), (Members{{"a", "1"}, {"b", "[2]"}}));
+}
+
 }  // namespace
 }  // namespace ck

@@ -147,10 +147,11 @@ http::Response dispatchAnswer(Result<std::string> result, const std::string& req
     }
   }
   // The envelope's members but `value` are small: parse them; the value's
-  // text (rows can be large) goes out as the code's JSON.stringify wrote it.
+  // text (rows can be large) goes out as the sandbox wrote it, last
+  // (InvocationRequest::envelope), so it is never read through.
   json out = json::object();
   std::string_view valueText = "null";
-  for (const auto& [key, text] : jsonObjectMembers(*result)) {
+  for (const auto& [key, text] : jsonObjectMembers(*result, "value")) {
     if (key == "value") {
       valueText = text;
     } else {

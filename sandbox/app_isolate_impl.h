@@ -15,6 +15,7 @@
 #include "sandbox/app_isolate.h"
 #include "sandbox/binding.h"
 #include "sandbox/host_api.h"
+#include "sandbox/json_v8.h"
 #include "sandbox/limited_allocator.h"
 #include "sandbox/module_loader.h"
 #include "sandbox/v8_platform.h"
@@ -90,8 +91,9 @@ class AppIsolate::Impl {
   Status findFunction(v8::Local<v8::Context> context, const std::string& name, v8::Local<v8::Function>* fn,
                       v8::Local<v8::Value>* receiver);
   void settle(v8::Local<v8::Context> context, v8::TryCatch& tryCatch, v8::MaybeLocal<v8::Value> returned,
-              bool valueJson, Run& run, InvocationResult& result);
-  std::optional<std::string> takeAnsweredValue(v8::Local<v8::Context> context, v8::Local<v8::Object> envelope);
+              bool envelope, Run& run, InvocationResult& result);
+  ToJson writeEnvelope(v8::Local<v8::Context> context, v8::Local<v8::Object> envelope, size_t maxBytes,
+                       std::string* out);
   void reportRejections(v8::Local<v8::Context> context, v8::Local<v8::Value> returned, InvocationResult& result);
 
   // V8 callbacks (the Impl is isolate data slot 0).

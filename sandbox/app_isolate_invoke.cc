@@ -119,7 +119,7 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
       }
       returned = call.FromMaybe(v8::Local<v8::Value>());
       if (!run.stopped()) isolate_->PerformMicrotaskCheckpoint();
-      settle(context, tryCatch, call, request.valueJson, run, result);
+      settle(context, tryCatch, call, request.envelope, run, result);
     } else if (!run.stopped()) {
       result.status = found;
     }
@@ -182,30 +182,51 @@ Status AppIsolate::Impl::findFunction(v8::Local<v8::Context> context, const std:
   return Status(ErrorCode::kNoSuchFunction, "No function " + quotedName(name) + " is exported by the bundle");
 }
 
-// InvocationRequest::valueJson: the envelope's `valueJson` when it is a text
-// the host answered in this run. Either way it leaves the serialised
-// envelope, and `value` with it when it is: both are set to undefined,
-// which JSON.stringify omits (deleting would turn the object into a slow
-// dictionary first).
-std::optional<std::string> AppIsolate::Impl::takeAnsweredValue(v8::Local<v8::Context> context,
-                                                               v8::Local<v8::Object> envelope) {
-  v8::Local<v8::String> key = v8::String::NewFromUtf8Literal(isolate_, "valueJson");
+// InvocationRequest::envelope: the members but `value` as JSON.stringify
+// writes them, then `value`: the host's own text when `valueJson` is a string
+// it answered, else the value serialised. Both leave the object first, set to
+// undefined, which JSON.stringify omits (deleting would turn the object into
+// a slow dictionary first).
+ToJson AppIsolate::Impl::writeEnvelope(v8::Local<v8::Context> context, v8::Local<v8::Object> envelope,
+                                       size_t maxBytes, std::string* out) {
+  v8::Local<v8::String> valueKey = v8::String::NewFromUtf8Literal(isolate_, "value");
+  v8::Local<v8::String> textKey = v8::String::NewFromUtf8Literal(isolate_, "valueJson");
   v8::Local<v8::Value> undefined = v8::Undefined(isolate_);
-  v8::Local<v8::Value> member;
-  if (!envelope->HasOwnProperty(context, key).FromMaybe(false) || !envelope->Get(context, key).ToLocal(&member) ||
-      !envelope->Set(context, key, undefined).FromMaybe(false) || !member->IsString()) {
-    return std::nullopt;
+  auto take = [&](v8::Local<v8::String> key, v8::Local<v8::Value>* member) {
+    v8::Maybe<bool> own = envelope->HasOwnProperty(context, key);
+    if (own.IsNothing()) return false;
+    if (!own.FromJust()) return true;
+    return envelope->Get(context, key).ToLocal(member) && envelope->Set(context, key, undefined).IsJust();
+  };
+  v8::Local<v8::Value> value = undefined;
+  v8::Local<v8::Value> text = undefined;
+  if (!take(valueKey, &value) || !take(textKey, &text)) return ToJson::kThrew;
+
+  ToJson written = v8ToJsonText(context, envelope, out, maxBytes);
+  if (written != ToJson::kOk) return written;
+  if (out->size() < 2 || out->front() != '{') return ToJson::kInvalid;  // a toJSON made it something else
+  out->pop_back();  // '}'
+  if (out->size() > 1) *out += ',';
+  *out += "\"value\":";
+  const std::string* answered = text->IsString() ? hostApi_.answeredText(text.As<v8::String>()) : nullptr;
+  if (answered != nullptr) {
+    *out += *answered;
+  } else {
+    std::string valueText;
+    written = v8ToJsonText(context, value, &valueText, maxBytes);
+    if (written == ToJson::kUndefined) {
+      valueText = "null";
+    } else if (written != ToJson::kOk) {
+      return written;
+    }
+    *out += valueText;
   }
-  std::string text = utf8(isolate_, member.As<v8::String>());
-  if (!hostApi_.answered(text) ||
-      !envelope->Set(context, v8::String::NewFromUtf8Literal(isolate_, "value"), undefined).FromMaybe(false)) {
-    return std::nullopt;
-  }
-  return text;
+  *out += '}';
+  return out->size() > maxBytes ? ToJson::kTooLarge : ToJson::kOk;
 }
 
 void AppIsolate::Impl::settle(v8::Local<v8::Context> context, v8::TryCatch& tryCatch,
-                              v8::MaybeLocal<v8::Value> returned, bool valueJson, Run& run,
+                              v8::MaybeLocal<v8::Value> returned, bool envelope, Run& run,
                               InvocationResult& result) {
   if (run.stopped()) return;
   auto scriptError = [&](v8::Local<v8::Value> exception, v8::Local<v8::Message> message, const std::string& prefix) {
@@ -238,18 +259,10 @@ void AppIsolate::Impl::settle(v8::Local<v8::Context> context, v8::TryCatch& tryC
         break;
     }
   }
-  std::optional<std::string> answered;
-  if (valueJson && value->IsObject()) answered = takeAnsweredValue(context, value.As<v8::Object>());
   std::string json;
   const size_t maxBytes = options_.limits.resultBytes;
-  ToJson written = v8ToJsonText(context, value, &json, maxBytes);
-  if (written == ToJson::kOk && answered && json.front() == '{') {
-    // The rest of the envelope, with the answered text as its value.
-    std::string whole = "{\"value\":" + *answered;
-    whole += json == "{}" ? "}" : "," + json.substr(1);
-    json = std::move(whole);
-    if (json.size() > maxBytes) written = ToJson::kTooLarge;
-  }
+  ToJson written = envelope && value->IsObject() ? writeEnvelope(context, value.As<v8::Object>(), maxBytes, &json)
+                                                 : v8ToJsonText(context, value, &json, maxBytes);
   switch (written) {
     case ToJson::kOk:
       result.valueJson = std::move(json);

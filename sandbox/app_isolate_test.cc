@@ -287,10 +287,11 @@ TEST_F(AppIsolateTest, HostAnswersAsJsonTextEqualTheSameValues) {
   EXPECT_EQ(outcome(iso->invoke(request("bad"))), R"(ok: "SyntaxError")");
 }
 
-// InvocationRequest::valueJson: an envelope whose `valueJson` is a text the
-// host answered in this invocation goes out with that text as its value,
-// byte for byte ("1.50" shows it was not parsed and written again); any
-// other `valueJson` is dropped and `value` serialised.
+// InvocationRequest::envelope: `value` is written last; an envelope whose
+// `valueJson` is the string the host answered in this invocation goes out
+// with that text as its value, byte for byte ("1.50" shows it was not parsed
+// and written again); any other `valueJson`, equal characters included, is
+// dropped and `value` serialised.
 TEST_F(AppIsolateTest, AnEnvelopeCarriesAnAnsweredTextAsItsValue) {
   auto iso = load({{"main.js", R"(
     const TEXT = '[{"a":1.50,"s":"x"}]';
@@ -305,18 +306,28 @@ TEST_F(AppIsolateTest, AnEnvelopeCarriesAnAnsweredTextAsItsValue) {
     exports.keep = async () => { kept = await Host.callText('text', { text: TEXT }); return 'kept'; };
     exports.stale = async () => ({ value: JSON.parse(kept), valueJson: kept });
     exports.notText = async () => ({ value: 1, valueJson: { a: 1 } });
+    // The answered characters, copied into a string of the script's own.
+    exports.copied = async () => {
+      const text = await Host.callText('text', { text: TEXT });
+      return { value: JSON.parse(text), valueJson: [...text].join('') };
+    };
+    exports.plain = (envelope) => envelope;
     // Host.callText of a value answered as a value: its JSON text.
     exports.echoText = () => Host.callText('echo', { n: 1 });
   )"}});
   ASSERT_TRUE(iso);
   auto envelope = [](std::string function, json args = json::array()) {
     InvocationRequest r = request(std::move(function), std::move(args));
-    r.valueJson = true;
+    r.envelope = true;
     return r;
   };
   auto answered = [&](json extra) { return iso->invoke(envelope("answered", {extra})).valueJson; };
   EXPECT_EQ(answered(json::object()), R"({"value":[{"a":1.50,"s":"x"}]})");
-  EXPECT_EQ(answered({{"statusCode", 201}}), R"({"value":[{"a":1.50,"s":"x"}],"statusCode":201})");
+  EXPECT_EQ(answered({{"statusCode", 201}}), R"({"statusCode":201,"value":[{"a":1.50,"s":"x"}]})");
+  EXPECT_EQ(iso->invoke(envelope("copied")).valueJson, R"({"value":[{"a":1.5,"s":"x"}]})");
+  EXPECT_EQ(iso->invoke(envelope("plain", {json::object({{"x", 1}})})).valueJson, R"({"x":1,"value":null})");
+  EXPECT_EQ(iso->invoke(envelope("plain", {json::object({{"value", "v"}, {"y", 2}})})).valueJson,
+            R"({"y":2,"value":"v"})");
   EXPECT_EQ(iso->invoke(envelope("forged")).valueJson, R"({"value":[{"a":1.5,"s":"x"}]})");
   EXPECT_EQ(outcome(iso->invoke(envelope("keep"))), R"(ok: "kept")");
   EXPECT_EQ(iso->invoke(envelope("stale")).valueJson, R"({"value":[{"a":1.5,"s":"x"}]})");
@@ -338,14 +349,14 @@ TEST_F(AppIsolateTest, AnsweredTextsAreKeptWithinTheResultLimit) {
     const C = '[{"c":3.50,"s":"' + 'y'.repeat(20) + '"}]';
     const answer = (text) => Host.callText('text', { text });
     const envelope = (text) => ({ value: JSON.parse(text), valueJson: text });
-    exports.both = async () => { await answer(A); await answer(B); return envelope(A); };
-    exports.evicted = async () => { await answer(A); await answer(B); await answer(C); return envelope(A); };
-    exports.newest = async () => { await answer(A); await answer(B); await answer(C); return envelope(C); };
+    exports.both = async () => { const a = await answer(A); await answer(B); return envelope(a); };
+    exports.evicted = async () => { const a = await answer(A); await answer(B); await answer(C); return envelope(a); };
+    exports.newest = async () => { await answer(A); await answer(B); return envelope(await answer(C)); };
   )"}}, {"main.js"}), limits, &log_);
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto envelope = [](std::string function) {
     InvocationRequest req = request(std::move(function));
-    req.valueJson = true;
+    req.envelope = true;
     return req;
   };
   EXPECT_EQ((*r)->invoke(envelope("both")).valueJson, R"({"value":[{"a":1.50}]})");

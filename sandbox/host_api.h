@@ -5,7 +5,8 @@
 #include <deque>
 #include <optional>
 #include <string>
-#include <string_view>
+
+#include <v8.h>
 
 #include <nlohmann/json.hpp>
 
@@ -15,14 +16,24 @@
 
 namespace ck::sandbox {
 
+class HostApi;
+
+// Host.callText's answer: its text, made a V8 string once. With a `keeper`,
+// that string is remembered as one the host answered (HostApi::answeredText).
+struct AnsweredText {
+  std::string text;
+  HostApi* keeper = nullptr;
+};
+
 // What JS reaches the host through: `Host.call(op, args)` returns a settled
 // promise, fulfilled with the JSON result of HostInterface::call or rejected
 // with an Error carrying the Status's `code` and `message`.
 // `Host.callText(op, args)` is the same call fulfilled with the result's JSON
-// text as a string. The texts the host wrote itself (HostValue::jsonText) are
-// remembered while the invocation runs: an invocation that returns one of
-// them unchanged is answered with that text, unparsed and unserialised
-// (InvocationRequest::valueJson; the SDK's find uses it).
+// text as a string. The strings of texts the host wrote itself
+// (HostValue::jsonText) are remembered while the invocation runs: an
+// invocation that returns one of them unchanged is answered with that text,
+// unparsed and unserialised (InvocationRequest::envelope; the SDK's find
+// uses it).
 //
 // The invocation the call belongs to comes from the C++ side (enter/leave
 // around each invocation), never from JS. Outside an invocation (e.g. while
@@ -30,49 +41,61 @@ namespace ck::sandbox {
 //
 // JS sees the object as the global `Host`: frozen, read-only, not
 // enumerable, with `call` on its frozen prototype. Owned by the AppIsolate;
-// used on its thread only.
+// used on its thread only, inside its isolate.
 class HostApi {
  public:
-  // `rememberBytes`: the most text kept for answered() at once; a longer
+  // `rememberBytes`: the most text kept for answeredText() at once; a longer
   // text is not kept (an answer made of it would be over the result limit).
   HostApi(HostInterface& host, size_t rememberBytes) : host_(host), rememberBytes_(rememberBytes) {}
 
   // REQUIRES: `invocation` outlives the matching leave().
   void enter(InvocationContext& invocation) {
     invocation_ = &invocation;
-    forgetAnswered();
+    answered_.clear();
+    answeredBytes_ = 0;
   }
+  // REQUIRES: inside the isolate (the remembered strings are released).
   void leave() {
     invocation_ = nullptr;
-    forgetAnswered();
-  }
-
-  Result<HostValue> call(std::string op, std::optional<nlohmann::json> args);
-  Result<std::string> callText(std::string op, std::optional<nlohmann::json> args);
-
-  // Whether `text` is one the host wrote for a callText of this invocation
-  // (one of the last kRememberedTexts, within rememberBytes in all).
-  bool answered(std::string_view text) const;
-
-  static constexpr size_t kRememberedTexts = 8;
-
- private:
-  void forgetAnswered() {
     answered_.clear();
     answeredBytes_ = 0;
   }
 
+  Result<HostValue> call(std::string op, std::optional<nlohmann::json> args);
+  Result<AnsweredText> callText(std::string op, std::optional<nlohmann::json> args);
+
+  // Called by AnsweredText's conversion: `js` is the string JS gets for `text`.
+  void remember(v8::Isolate* isolate, const std::string& text, v8::Local<v8::String> js);
+
+  // The text of `js` when it is the very string Host.callText handed over for
+  // one of the last kRememberedTexts answers of this invocation (within
+  // rememberBytes in all); null otherwise, equal characters included.
+  const std::string* answeredText(v8::Local<v8::String> js) const;
+
+  static constexpr size_t kRememberedTexts = 8;
+
+ private:
+  struct Answered {
+    std::string text;
+    v8::Global<v8::String> js;
+  };
+
   HostInterface& host_;
   const size_t rememberBytes_;
   InvocationContext* invocation_ = nullptr;
-  std::deque<std::string> answered_;  // oldest first
-  size_t answeredBytes_ = 0;          // their sizes summed
+  std::deque<Answered> answered_;  // oldest first
+  size_t answeredBytes_ = 0;       // their texts' sizes summed
 };
 
 // A host call's answer to JS: a value, or JSON text parsed by V8.
 template <>
 struct JsConvert<HostValue> {
   static v8::MaybeLocal<v8::Value> toJs(v8::Local<v8::Context> context, const HostValue& value);
+};
+
+template <>
+struct JsConvert<AnsweredText> {
+  static v8::MaybeLocal<v8::Value> toJs(v8::Local<v8::Context> context, const AnsweredText& answer);
 };
 
 template <>

@@ -35,7 +35,8 @@ class HostValue {
   }
 
   bool isText() const { return isText_; }
-  const std::string& text() const { return text_; }     // REQUIRES: isText()
+  const std::string& text() const& { return text_; }   // REQUIRES: isText()
+  std::string text() && { return std::move(text_); }    // REQUIRES: isText()
   const nlohmann::json& value() const { return value_; }  // REQUIRES: !isText()
   // The value whichever way it is held (parses text; for tests and logs).
   nlohmann::json toJson() const { return isText_ ? nlohmann::json::parse(text_) : value_; }

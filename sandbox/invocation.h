@@ -21,13 +21,16 @@ struct InvocationRequest {
   // of `args` (the host writes it; spares building and dumping a DOM).
   // REQUIRES: valid JSON.
   std::string argsJson;
-  // For an envelope result (the SDK's __dispatch): a settled object whose
-  // own `valueJson` is a text Host.callText answered during this invocation
-  // (HostApi::answered) is written with that text as its `value`, neither
-  // parsed nor serialised again. The SDK sets it when the code returns the
-  // rows a find handed it, unchanged. Any other `valueJson` is dropped and
-  // `value` serialised as usual.
-  bool valueJson = false;
+  // The result is an envelope (the SDK's __dispatch): when the settled value
+  // is an object, its `value` member is written last, after the others as
+  // JSON.stringify writes them (InvocationResult::valueJson), so a reader
+  // can take the value without reading through it. When its own `valueJson`
+  // is the very string Host.callText handed over for one of this
+  // invocation's answers (HostApi::answeredText), `value` is written as that
+  // text, neither parsed nor serialised again: the SDK sets it when the code
+  // returns the rows a find handed it, unchanged. `valueJson` itself is
+  // never written.
+  bool envelope = false;
   // What the host attaches (caller, principal, grants); handed to
   // HostInterface::call for every binding call this invocation makes.
   std::shared_ptr<InvocationContext> context;

@@ -140,7 +140,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     request.function = function;
     request.args = std::move(args);
     request.argsJson = std::move(argsJson);
-    request.valueJson = function == "__dispatch";  // the SDK's envelope (sdk-js/README.md)
+    request.envelope = function == "__dispatch";  // the SDK's envelope (sdk-js/README.md)
     std::optional<Principal> serverCode;
     if (!as.service.empty()) {
       serverCode = Principal::serverCode(capability_, as.service, as.caller ? &*as.caller : nullptr);
