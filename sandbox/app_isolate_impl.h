@@ -67,6 +67,8 @@ class AppIsolate::Impl {
     // left queued (they would otherwise run in the next invocation, with its
     // caller). Idempotent; returns the budget that ran out, if any.
     Watchdog::Expiry finish();
+    // The thread's CPU time when the run started (one clock read serves both).
+    int64_t cpuStartNs() const { return arm_.cpuStartNs(); }
 
    private:
     Impl& impl_;

@@ -65,9 +65,11 @@ Watchdog::Expiry AppIsolate::Impl::Run::finish() {
 InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
   InvocationResult result;
   auto wallStart = std::chrono::steady_clock::now();
-  int64_t cpuStart = threadCpuNs();
+  // Reading a thread's CPU clock is a system call: the run's watch reads it
+  // once when it starts, and a refusal before any run counts none.
+  std::optional<int64_t> cpuStart;
   auto stamp = [&] {
-    result.cpuMs = static_cast<double>(threadCpuNs() - cpuStart) / 1e6;
+    result.cpuMs = cpuStart ? static_cast<double>(threadCpuNs() - *cpuStart) / 1e6 : 0;
     result.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wallStart).count();
   };
   if (retired_) {
@@ -91,6 +93,7 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
   v8::Local<v8::Context> context = context_.Get(isolate_);
   v8::Context::Scope contextScope(context);
   Run run(*this, request.cpuMs, request.wallMs, request.context ? request.context.get() : &emptyContext());
+  cpuStart = run.cpuStartNs();
   bool stopped = false;
   {
     v8::TryCatch tryCatch(isolate_);

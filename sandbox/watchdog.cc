@@ -106,6 +106,7 @@ Watchdog::Arm::Arm(Watchdog& watchdog, uint64_t cpuMs, uint64_t wallMs, std::fun
   int rc = pthread_getcpuclockid(pthread_self(), &entry.cpuClock);
   if (rc != 0) throw std::system_error(rc, std::generic_category(), "pthread_getcpuclockid");
   entry.cpuStartNs = clockNs(entry.cpuClock);
+  cpuStartNs_ = entry.cpuStartNs;
   // Budgets beyond a day are treated as a day (no overflow of the arithmetic).
   constexpr uint64_t kDayMs = 86'400'000;
   entry.cpuBudgetNs = static_cast<int64_t>(std::min(cpuMs, kDayMs)) * 1'000'000;

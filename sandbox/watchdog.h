@@ -87,9 +87,12 @@ class Watchdog::Arm {
   Expiry expiry();
   // Stops the watch. Idempotent; returns which budget ran out first, if any.
   Expiry disarm();
+  // The calling thread's CPU time when the watch started (threadCpuNs()).
+  int64_t cpuStartNs() const { return cpuStartNs_; }
 
  private:
   Watchdog& watchdog_;
+  int64_t cpuStartNs_ = 0;
   bool armed_ = true;
   Expiry result_ = Expiry::kNone;
   Entries::iterator it_;
