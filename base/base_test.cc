@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -91,6 +92,49 @@ TEST(Log, JsonLinesAreParseable) {
   EXPECT_EQ(j["status"], 200);
   EXPECT_EQ(j["level"], "info");
   EXPECT_EQ(std::fgets(buf, sizeof buf, f), nullptr) << "debug line was written below the level";
+  std::fclose(f);
+}
+
+// A batching thread's lines wait for flush(); another thread's line writes
+// them out first, so the order holds; past kMaxHeldBytes a batch goes at once.
+TEST(Log, BatchedLinesWaitForFlushAndKeepTheirOrder) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  StreamLogger log(f, LogLevel::kInfo, LogFormat::kHuman);
+  auto written = [&] {
+    std::fflush(f);
+    std::string text(static_cast<size_t>(std::ftell(f)), '\0');
+    std::rewind(f);
+    size_t n = std::fread(text.data(), 1, text.size(), f);
+    std::fseek(f, 0, SEEK_END);
+    text.resize(n);
+    return text;
+  };
+  std::thread([&] {
+    LogBatchScope batch;
+    EXPECT_TRUE(LogBatchScope::active());
+    log.info("one");
+    log.info("two");
+  }).join();
+  EXPECT_FALSE(LogBatchScope::active());
+  EXPECT_EQ(written(), "");
+  log.info("three");  // this thread does not batch: everything goes, in order
+  std::string text = written();
+  ASSERT_NE(text.find(" one\n"), std::string::npos) << text;
+  EXPECT_LT(text.find(" one\n"), text.find(" two\n"));
+  EXPECT_LT(text.find(" two\n"), text.find(" three\n"));
+
+  std::thread([&] {
+    LogBatchScope batch;
+    log.info("four");
+    EXPECT_EQ(written(), text);
+    log.flush();
+    EXPECT_NE(written().find(" four\n"), std::string::npos);
+    const std::string big(1024, 'x');
+    size_t before = written().size();
+    for (size_t i = 0; i * big.size() < StreamLogger::kMaxHeldBytes; ++i) log.info("big", {{"v", big}});
+    EXPECT_GT(written().size(), before + StreamLogger::kMaxHeldBytes / 2) << "a full batch was held back";
+  }).join();
   std::fclose(f);
 }
 

@@ -32,6 +32,16 @@ bool parseLogLevel(std::string_view text, LogLevel* out) {
 
 namespace {
 
+thread_local bool tBatching = false;
+
+}  // namespace
+
+LogBatchScope::LogBatchScope() { tBatching = true; }
+LogBatchScope::~LogBatchScope() { tBatching = false; }
+bool LogBatchScope::active() { return tBatching; }
+
+namespace {
+
 std::string isoNow() {
   auto now = std::chrono::system_clock::now();
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
@@ -82,8 +92,20 @@ void StreamLogger::log(LogLevel level, std::string_view message, LogFields field
   }
   line += '\n';
   std::lock_guard lock(mu_);
-  std::fwrite(line.data(), 1, line.size(), out_);
+  held_ += line;
+  if (!LogBatchScope::active() || held_.size() >= kMaxHeldBytes) writeHeldLocked();
+}
+
+void StreamLogger::flush() {
+  std::lock_guard lock(mu_);
+  writeHeldLocked();
+}
+
+void StreamLogger::writeHeldLocked() {
+  if (held_.empty()) return;
+  std::fwrite(held_.data(), 1, held_.size(), out_);
   std::fflush(out_);
+  held_.clear();
 }
 
 void MemoryLogger::log(LogLevel level, std::string_view message, LogFields fields) {

@@ -36,11 +36,28 @@ class Logger {
   virtual ~Logger() = default;
   virtual void log(LogLevel level, std::string_view message, LogFields fields) = 0;
   virtual bool enabled(LogLevel level) const = 0;
+  // Writes out lines held back for a batching thread (LogBatchScope).
+  virtual void flush() {}
 
   void debug(std::string_view m, LogFields f = {}) { log(LogLevel::kDebug, m, f); }
   void info(std::string_view m, LogFields f = {}) { log(LogLevel::kInfo, m, f); }
   void warn(std::string_view m, LogFields f = {}) { log(LogLevel::kWarn, m, f); }
   void error(std::string_view m, LogFields f = {}) { log(LogLevel::kError, m, f); }
+};
+
+// While one lives on a thread, the lines that thread logs may wait in the
+// logger until flush() instead of costing a write each. The HTTP loop thread
+// batches and flushes once per loop iteration, before it waits for events:
+// under load its access lines go out a batch per write, and when idle
+// nothing waits. A line logged on any other thread writes out what waits
+// first, so lines keep their order. Nesting is not supported.
+class LogBatchScope {
+ public:
+  LogBatchScope();
+  ~LogBatchScope();
+  LogBatchScope(const LogBatchScope&) = delete;
+  LogBatchScope& operator=(const LogBatchScope&) = delete;
+  static bool active();  // on the calling thread
 };
 
 enum class LogFormat { kHuman, kJson };
@@ -53,9 +70,15 @@ class StreamLogger final : public Logger {
       : out_(out), min_(min), format_(format) {}
   void log(LogLevel level, std::string_view message, LogFields fields) override;
   bool enabled(LogLevel level) const override { return level >= min_; }
+  void flush() override;
+
+  static constexpr size_t kMaxHeldBytes = 64 << 10;  // a batch past this is written at once
 
  private:
+  void writeHeldLocked();
+
   std::mutex mu_;
+  std::string held_;  // GUARDED_BY(mu_): batched lines not yet written
   std::FILE* out_;  // GUARDED_BY(mu_) for writes
   LogLevel min_;
   LogFormat format_;

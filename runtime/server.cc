@@ -102,6 +102,12 @@ class Server::Impl {
       static_cast<Impl*>(handle->data)->onStopRequested();
     });
     stopAsync_.data = this;
+    // The loop thread's log lines (the access log, mostly) go out once per
+    // loop iteration, before the loop waits (LogBatchScope).
+    uv_prepare_init(&loop_, &flushLog_);
+    flushLog_.data = this;
+    uv_prepare_start(&flushLog_, [](uv_prepare_t* handle) { static_cast<Impl*>(handle->data)->log_.flush(); });
+    uv_unref(reinterpret_cast<uv_handle_t*>(&flushLog_));
     if (Status st = http_->listen(); !st.ok()) {
       // Nothing runs yet: close what was opened and let the loop finish it.
       onStopRequested();
@@ -112,7 +118,11 @@ class Server::Impl {
     }
     port_ = http_->port();
     running_ = true;
-    thread_ = std::thread([this] { uv_run(&loop_, UV_RUN_DEFAULT); });
+    thread_ = std::thread([this] {
+      LogBatchScope batch;
+      uv_run(&loop_, UV_RUN_DEFAULT);
+      log_.flush();
+    });
     log_.info("listening", {{"url", url()}, {"dataDir", config_.dataDir},
                             {"directWorkers", static_cast<uint64_t>(config_.directWorkers)},
                             {"jsWorkers", static_cast<uint64_t>(invoker_->workers())}});
@@ -149,6 +159,7 @@ class Server::Impl {
       pool_->stop();
       loginPool_->stop();
       uv_close(reinterpret_cast<uv_handle_t*>(&stopAsync_), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&flushLog_), nullptr);
     });
   }
 
@@ -174,6 +185,7 @@ class Server::Impl {
   uv_loop_t loop_{};
   bool loopInitialised_ = false;
   uv_async_t stopAsync_{};
+  uv_prepare_t flushLog_{};
   std::unique_ptr<http::WorkerPool> pool_;
   std::unique_ptr<http::WorkerPool> loginPool_;  // the login lane (register, login)
   std::unique_ptr<http::HttpServer> http_;
