@@ -202,6 +202,8 @@ B.ServerCode.addService(Rows);
 exports.lateAdd = () => { try { B.ServerCode.addService(class Late {}); return 'added'; } catch (e) { return e.message; } };
 
 // Pollution attempts; the next invocation checks they did not stick.
+let invocations = 0;
+exports.count = () => ++invocations;
 exports.pollute = () => {
   const tries = [
     () => { B.Data.of = () => 'evil'; },
@@ -552,10 +554,16 @@ TEST_F(SdkTest, RowsReturnedUnchangedKeepTheHostsText) {
 }
 
 TEST_F(SdkTest, SdkIsFrozenAcrossInvocations) {
+  // One worker, so the check runs in the isolate the pollution ran in (the
+  // module's own counter shows it); with two it could run in the other.
+  invoker_ = std::make_unique<Invoker>(InvokerConfig{.workers = 1}, log_, host_.get());
+  ASSERT_TRUE(invoker_->setAppCode(appId_, {{"main.js", kCode}}, {"main.js"}).ok());
+  EXPECT_EQ(invoke("OpenService", "count"), 1);
   json tries = invoke("OpenService", "pollute");
   for (const json& t : tries) EXPECT_EQ(t, "refused") << tries.dump();
   json check = invoke("OpenService", "check");
   EXPECT_EQ(check, json::parse(R"(["function","a = 1",false,false,false,true,true])")) << check.dump();
+  EXPECT_EQ(invoke("OpenService", "count"), 2);
 }
 
 }  // namespace
