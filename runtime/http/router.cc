@@ -41,29 +41,48 @@ Router::Pattern Router::compile(const std::string& pattern) {
   return out;
 }
 
-bool Router::matches(const Pattern& pattern, std::string_view path,
-                     std::vector<std::pair<std::string, std::string>>* params) {
-  if (path.empty() || path[0] != '/') return false;
-  // `pos` is the start of the next path segment; past the end means none left.
+Router::PathSegments Router::split(std::string_view path) {
+  PathSegments out{path, {}};
+  if (path.empty() || path[0] != '/') return out;  // matches no pattern
+  out.segments.reserve(8);
   size_t pos = 1;
-  for (const Segment& seg : pattern) {
-    if (seg.kind == Segment::Kind::kRest) {
-      if (params) params->emplace_back(seg.text, pos <= path.size() ? path.substr(pos) : std::string_view());
-      return true;
-    }
-    if (pos > path.size()) return false;
+  while (true) {
     size_t end = path.find('/', pos);
     if (end == std::string_view::npos) end = path.size();
-    std::string_view part = path.substr(pos, end - pos);
+    out.segments.emplace_back(pos, path.substr(pos, end - pos));
+    if (end == path.size()) break;
+    pos = end + 1;
+  }
+  return out;
+}
+
+bool Router::matches(const Pattern& pattern, const PathSegments& path,
+                     std::vector<std::pair<std::string, std::string>>* params) {
+  const auto& segments = path.segments;
+  if (segments.empty()) return false;
+  // Without a rest, the segment counts must agree: most patterns stop here.
+  if (!pattern.empty() && pattern.back().kind != Segment::Kind::kRest && pattern.size() != segments.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    const Segment& seg = pattern[i];
+    if (seg.kind == Segment::Kind::kRest) {
+      // What is left from this segment on; nothing when the path ended before it.
+      if (params) {
+        params->emplace_back(seg.text, i < segments.size() ? path.path.substr(segments[i].first) : std::string_view());
+      }
+      return true;
+    }
+    if (i >= segments.size()) return false;
+    std::string_view part = segments[i].second;
     if (seg.kind == Segment::Kind::kLiteral) {
       if (part != seg.text) return false;
     } else {
       if (part.empty()) return false;
       if (params) params->emplace_back(seg.text, part);
     }
-    pos = end + 1;
   }
-  return pos == path.size() + 1;
+  return pattern.size() == segments.size();
 }
 
 int Router::compareSpecificity(const Pattern& a, const Pattern& b) {
@@ -96,9 +115,10 @@ void Router::addAsync(std::string method, std::string pattern, AsyncHandler hand
 
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   Match m;
+  const PathSegments segments = split(path);
   size_t best = routes_.size();
   for (size_t i = 0; i < routes_.size(); ++i) {
-    if (!matches(patterns_[i], path, nullptr)) continue;
+    if (!matches(patterns_[i], segments, nullptr)) continue;
     const std::string& routeMethod = routes_[i].method;
     bool exact = routeMethod == method;
     if (!exact && routeMethod != "*") {
@@ -115,7 +135,7 @@ Router::Match Router::match(std::string_view method, std::string_view path) cons
   if (best == routes_.size()) return m;
   m.route = &routes_[best];
   m.pathMatched = true;
-  matches(patterns_[best], path, &m.params);
+  matches(patterns_[best], segments, &m.params);
   return m;
 }
 

@@ -78,9 +78,17 @@ class Router {
   };
   using Pattern = std::vector<Segment>;
 
+  // A path cut into its segments once, for every pattern to be tried on:
+  // each segment's start in the path and its text.
+  struct PathSegments {
+    std::string_view path;
+    std::vector<std::pair<size_t, std::string_view>> segments;
+  };
+  static PathSegments split(std::string_view path);
+
   static Pattern compile(const std::string& pattern);
   // Whether `path` matches; fills `params` when it is not null.
-  static bool matches(const Pattern& pattern, std::string_view path,
+  static bool matches(const Pattern& pattern, const PathSegments& path,
                       std::vector<std::pair<std::string, std::string>>* params);
   // <0 when `a` is more specific than `b`, 0 when equally specific.
   static int compareSpecificity(const Pattern& a, const Pattern& b);
