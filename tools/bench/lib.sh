@@ -10,6 +10,7 @@
 #                         # fails on any non-2xx answer
 #   col FILE N | median   # the median of column N of a results file
 #   per_cpu_s CPU_US      # requests per CPU-second from CPU us per request
+#   write_services_lua BASE  # $work/hello.lua and $work/find.lua for the services app at BASE
 #
 # cpu_us is the server's own CPU time over the run (all its threads, user and
 # system, from /proc/PID/stat) per request answered: what one request costs
@@ -120,3 +121,20 @@ col() { awk -v c="$2" '{print $c}' "$1" | median; }
 last_rps() { tail -n1 "$1" | cut -d' ' -f1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 per_cpu_s() { awk -v c="$1" 'BEGIN {printf "%.0f", 1e6 / c}'; }
+
+# The services benchmark's two workloads (services_app.py's app at BASE):
+# Hello.hello, and Catalog.find of another category each time (500
+# categories of 20 rows).
+write_services_lua() {  # base path
+  cat >"$work/hello.lua" <<EOF
+request = function() return wrk.format("POST", "$1/services/Hello/hello") end
+EOF
+  cat >"$work/find.lua" <<EOF
+local n = 0
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  n = n + 1
+  return wrk.format("POST", "$1/services/Catalog/find", nil, tostring(n % 500))
+end
+EOF
+}
