@@ -69,11 +69,11 @@ class RowLayout {
       fields_.push_back({std::move(text), static_cast<int>(i), columns[i].type});
       text = ",";
     }
-    if (!classDone) {
-      if (!fields_.empty()) text = ",";
-      text += classMember;
-    } else {
+    // `text` is "{" when no column was selected, else ",".
+    if (classDone) {
       text.clear();
+    } else {
+      text += classMember;
     }
     tail_ = std::move(text) + "}";
   }
