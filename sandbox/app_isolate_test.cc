@@ -3,8 +3,12 @@
 
 #include "sandbox/app_isolate.h"
 
+#include <cstring>
+#include <random>
+
 #include <gtest/gtest.h>
 
+#include "base/json_text.h"
 #include "base/log.h"
 #include "sandbox/code_cache.h"
 #include "sandbox/isolate_test_util.h"
@@ -296,24 +300,24 @@ TEST_F(AppIsolateTest, AnEnvelopeCarriesAnAnsweredTextAsItsValue) {
   auto iso = load({{"main.js", R"(
     const TEXT = '[{"a":1.50,"s":"x"}]';
     exports.answered = async (extra) => {
-      const text = await Host.callText('text', { text: TEXT });
+      const [text] = await Host.callRows('text', { text: TEXT });
       return { value: JSON.parse(text), valueJson: text, ...extra };
     };
     // The same characters, but written by the script, not answered by the host.
     exports.forged = async () => ({ value: JSON.parse(TEXT), valueJson: TEXT });
     // Answered in an earlier invocation.
     let kept = null;
-    exports.keep = async () => { kept = await Host.callText('text', { text: TEXT }); return 'kept'; };
+    exports.keep = async () => { [kept] = await Host.callRows('text', { text: TEXT }); return 'kept'; };
     exports.stale = async () => ({ value: JSON.parse(kept), valueJson: kept });
     exports.notText = async () => ({ value: 1, valueJson: { a: 1 } });
     // The answered characters, copied into a string of the script's own.
     exports.copied = async () => {
-      const text = await Host.callText('text', { text: TEXT });
+      const [text] = await Host.callRows('text', { text: TEXT });
       return { value: JSON.parse(text), valueJson: [...text].join('') };
     };
     exports.plain = (envelope) => envelope;
-    // Host.callText of a value answered as a value: its JSON text.
-    exports.echoText = () => Host.callText('echo', { n: 1 });
+    // Host.callRows of a value answered as a value: its JSON text alone.
+    exports.echoText = () => Host.callRows('echo', { n: 1 });
   )"}});
   ASSERT_TRUE(iso);
   auto envelope = [](std::string function, json args = json::array()) {
@@ -335,7 +339,103 @@ TEST_F(AppIsolateTest, AnEnvelopeCarriesAnAnsweredTextAsItsValue) {
   // Without the request's consent the member is only a member.
   EXPECT_EQ(iso->invoke(request("answered", {json::object()})).valueJson,
             R"({"value":[{"a":1.5,"s":"x"}],"valueJson":"[{\"a\":1.50,\"s\":\"x\"}]"})");
-  EXPECT_EQ(outcome(iso->invoke(request("echoText"))), R"(ok: "{\"args\":{\"n\":1},\"caller\":null,\"op\":\"echo\"}")");
+  EXPECT_EQ(outcome(iso->invoke(request("echoText"))), R"(ok: ["{\"args\":{\"n\":1},\"caller\":null,\"op\":\"echo\"}"])");
+}
+
+// Host.callRows: a page of flat rows comes with its keys and values, and
+// they are what V8's JSON.parse makes of the same text (Object.is, so -0
+// and 0 differ); any other text comes alone.
+TEST_F(AppIsolateTest, CallRowsBuildsWhatJsonParseBuilds) {
+  auto iso = load({{"main.js", R"(
+    exports.compare = async (texts) => {
+      const out = [];
+      for (const text of texts) {
+        const answer = await Host.callRows('text', { text });
+        if (answer[0] !== text) { out.push('another text'); continue; }
+        if (answer.length === 1) { out.push('text'); continue; }
+        const [, names, values] = answer;
+        const parsed = JSON.parse(text);
+        let same = answer.length === 3 && values.length === parsed.length * names.length;
+        let k = 0;
+        for (const row of parsed) {
+          same = same && Object.keys(row).length === names.length;
+          for (const name of names) same = same && Object.is(row[name], values[k++]);
+        }
+        out.push(same ? 'same' : 'differs: ' + text);
+      }
+      return out;
+    };
+  )"}});
+  ASSERT_TRUE(iso);
+  std::vector<std::pair<std::string, std::string>> cases = {
+      {R"([{"a":1,"b":"x"},{"a":-0,"b":"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t\u0000"}])", "same"},
+      {"[{\"caf\xC3\xA9\":\"\xE2\x82\xAC\xF0\x9F\x98\x80\",\"n\":1733000000000,\"d\":0.1}]", "same"},
+      {R"([{"n":9007199254740993,"m":1e+300,"e":5e-324,"x":1.50,"t":true,"f":false,"z":null}])", "same"},
+      {R"([ {"a" : 1} , {"a":2} ])", "same"},
+      {R"([{"2":1,"a":2},{"2":3,"a":4}])", "same"},
+      {"[]", "text"},
+      {R"([{"a":{"b":1}}])", "text"},
+      {R"([{"a":1},{"b":2}])", "text"},
+      {R"([{"a":"\ud800"}])", "text"},
+      {R"({"a":1})", "text"},
+      {"1.5", "text"},
+  };
+  // Random pages as the host writes them (base/json_text.h).
+  std::mt19937_64 random(20261129);
+  const char* keyPool[] = {"objectId", "created", "name", "price", "s", "caf\xC3\xA9", "k\xF0\x9F\x98\x80"};
+  auto randomString = [&] {
+    std::string s;
+    const size_t n = random() % 12;
+    for (size_t i = 0; i < n; ++i) {
+      switch (random() % 6) {
+        case 0: s += static_cast<char>(random() % 0x20); break;        // control characters, escaped
+        case 1: s += "\"\\/"[random() % 3]; break;
+        case 2: s += "\xC3\xA9"; break;
+        case 3: s += "\xF0\x9F\x98\x80"; break;
+        default: s += static_cast<char>('a' + random() % 26); break;
+      }
+    }
+    return s;
+  };
+  for (int t = 0; t < 200; ++t) {
+    std::vector<const char*> keys(keyPool, keyPool + 1 + random() % std::size(keyPool));
+    std::string text = "[";
+    const size_t rowCount = 1 + random() % 5;
+    for (size_t r = 0; r < rowCount; ++r) {
+      text += r == 0 ? "{" : ",{";
+      for (size_t k = 0; k < keys.size(); ++k) {
+        if (k > 0) text += ',';
+        appendJsonString(text, keys[k]);
+        text += ':';
+        switch (random() % 6) {
+          case 0: text += "null"; break;
+          case 1: text += random() % 2 ? "true" : "false"; break;
+          case 2: appendJsonInt(text, static_cast<int64_t>(random()) >> (random() % 64)); break;
+          case 3: {
+            double d;
+            const uint64_t bits = random();
+            std::memcpy(&d, &bits, sizeof d);
+            appendJsonDouble(text, d);  // NaN and infinities are written as null
+            break;
+          }
+          case 4: appendJsonDouble(text, static_cast<double>(random() % 100000) / 100); break;
+          default: appendJsonString(text, randomString()); break;
+        }
+      }
+      text += '}';
+    }
+    text += ']';
+    cases.emplace_back(text, "same");
+  }
+  json texts = json::array();
+  json want = json::array();
+  for (const auto& [text, tag] : cases) {
+    texts.push_back(text);
+    want.push_back(tag);
+  }
+  InvocationResult r = iso->invoke(request("compare", {texts}));
+  ASSERT_TRUE(r.status.ok()) << r.status.message() << r.detail;
+  EXPECT_EQ(r.value(), want);
 }
 
 // Answered texts are kept within the result limit: older ones go first, and
@@ -347,7 +447,7 @@ TEST_F(AppIsolateTest, AnsweredTextsAreKeptWithinTheResultLimit) {
     const A = '[{"a":1.50}]';
     const B = '[{"b":2.50,"s":"' + 'x'.repeat(20) + '"}]';
     const C = '[{"c":3.50,"s":"' + 'y'.repeat(20) + '"}]';
-    const answer = (text) => Host.callText('text', { text });
+    const answer = async (text) => (await Host.callRows('text', { text }))[0];
     const envelope = (text) => ({ value: JSON.parse(text), valueJson: text });
     exports.both = async () => { const a = await answer(A); await answer(B); return envelope(a); };
     exports.evicted = async () => { const a = await answer(A); await answer(B); await answer(C); return envelope(a); };

@@ -1,5 +1,8 @@
 #include "sandbox/host_api.h"
 
+#include <vector>
+
+#include "sandbox/json_rows.h"
 #include "sandbox/json_v8.h"
 #include "sandbox/v8_platform.h"
 
@@ -16,13 +19,11 @@ Result<HostValue> HostApi::call(std::string op, std::optional<nlohmann::json> ar
   return result;
 }
 
-Result<AnsweredText> HostApi::callText(std::string op, std::optional<nlohmann::json> args) {
+Result<AnsweredRows> HostApi::callRows(std::string op, std::optional<nlohmann::json> args) {
   Result<HostValue> result = call(std::move(op), std::move(args));
   if (!result.ok()) return result.status();
-  if (!result->isText()) {
-    return AnsweredText{result->value().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)};
-  }
-  return AnsweredText{std::move(*result).text(), this};
+  if (!result->isText()) return AnsweredRows{dumpJson(result->value())};
+  return AnsweredRows{std::move(*result).text(), this};
 }
 
 void HostApi::remember(v8::Isolate* isolate, const std::string& text, v8::Local<v8::String> js) {
@@ -52,12 +53,71 @@ v8::MaybeLocal<v8::Value> JsConvert<HostValue>::toJs(v8::Local<v8::Context> cont
   return jsonTextToV8(context, value.text());
 }
 
-v8::MaybeLocal<v8::Value> JsConvert<AnsweredText>::toJs(v8::Local<v8::Context> context, const AnsweredText& answer) {
+namespace {
+
+// A row's value as JSON.parse would make it, in *out; false only when V8
+// cannot allocate. `scratch` holds an escaped string's decoded characters.
+bool cellToJs(v8::Isolate* isolate, const RowCell& cell, std::string* scratch, v8::Local<v8::Value>* out) {
+  switch (cell.kind) {
+    case RowCell::Kind::kNull: *out = v8::Null(isolate); return true;
+    case RowCell::Kind::kFalse: *out = v8::False(isolate); return true;
+    case RowCell::Kind::kTrue: *out = v8::True(isolate); return true;
+    case RowCell::Kind::kNumber: *out = v8::Number::New(isolate, cell.number); return true;
+    case RowCell::Kind::kString: break;
+  }
+  std::string_view chars = cell.text;
+  v8::Local<v8::String> s;
+  switch (cell.chars) {
+    case RowCell::Chars::kAscii:
+      if (!v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(chars.data()),
+                                      v8::NewStringType::kNormal, static_cast<int>(chars.size()))
+               .ToLocal(&s)) {
+        return false;
+      }
+      *out = s;
+      return true;
+    case RowCell::Chars::kEscaped:
+      scratch->clear();
+      decodeJsonString(cell.text, scratch);  // cannot fail: readFlatRows decoded it once
+      chars = *scratch;
+      break;
+    case RowCell::Chars::kUtf8: break;
+  }
+  if (!jsString(isolate, chars).ToLocal(&s)) return false;
+  *out = s;
+  return true;
+}
+
+}  // namespace
+
+v8::MaybeLocal<v8::Value> JsConvert<AnsweredRows>::toJs(v8::Local<v8::Context> context, const AnsweredRows& answer) {
   v8::Isolate* isolate = context->GetIsolate();
   v8::Local<v8::String> js;
   if (!jsString(isolate, answer.text).ToLocal(&js)) return {};
   if (answer.keeper != nullptr) answer.keeper->remember(isolate, answer.text, js);
-  return js;
+  std::optional<FlatRows> rows = readFlatRows(answer.text);
+  if (!rows) {
+    v8::Local<v8::Value> only = js;
+    return v8::Array::New(isolate, &only, 1);
+  }
+  std::vector<v8::Local<v8::Value>> names(rows->names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string_view name = rows->names[i];
+    v8::Local<v8::String> s;
+    if (!v8::String::NewFromUtf8(isolate, name.data(), v8::NewStringType::kInternalized, static_cast<int>(name.size()))
+             .ToLocal(&s)) {
+      return {};
+    }
+    names[i] = s;
+  }
+  std::vector<v8::Local<v8::Value>> values(rows->cells.size());
+  std::string scratch;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (!cellToJs(isolate, rows->cells[i], &scratch, &values[i])) return {};
+  }
+  v8::Local<v8::Value> parts[] = {js, v8::Array::New(isolate, names.data(), static_cast<int>(names.size())),
+                                  v8::Array::New(isolate, values.data(), static_cast<int>(values.size()))};
+  return v8::Array::New(isolate, parts, 3);
 }
 
 }  // namespace ck::sandbox

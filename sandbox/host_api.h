@@ -18,9 +18,9 @@ namespace ck::sandbox {
 
 class HostApi;
 
-// Host.callText's answer: its text, made a V8 string once. With a `keeper`,
+// Host.callRows's answer: its text, made a V8 string once. With a `keeper`,
 // that string is remembered as one the host answered (HostApi::answeredText).
-struct AnsweredText {
+struct AnsweredRows {
   std::string text;
   HostApi* keeper = nullptr;
 };
@@ -28,8 +28,12 @@ struct AnsweredText {
 // What JS reaches the host through: `Host.call(op, args)` returns a settled
 // promise, fulfilled with the JSON result of HostInterface::call or rejected
 // with an Error carrying the Status's `code` and `message`.
-// `Host.callText(op, args)` is the same call fulfilled with the result's JSON
-// text as a string. The strings of texts the host wrote itself
+// `Host.callRows(op, args)` is the same call fulfilled with an array: the
+// result's JSON text as a string, then, when that text is an array of flat
+// objects with the same keys (json_rows.h: a find's page), the keys and every
+// row's values one after the other, from which JS builds the rows without
+// JSON.parse: `[text, names, values]`, or `[text]`. The strings of texts the
+// host wrote itself
 // (HostValue::jsonText) are remembered while the invocation runs: an
 // invocation that returns one of them unchanged is answered with that text,
 // unparsed and unserialised (InvocationRequest::envelope; the SDK's find
@@ -62,12 +66,12 @@ class HostApi {
   }
 
   Result<HostValue> call(std::string op, std::optional<nlohmann::json> args);
-  Result<AnsweredText> callText(std::string op, std::optional<nlohmann::json> args);
+  Result<AnsweredRows> callRows(std::string op, std::optional<nlohmann::json> args);
 
-  // Called by AnsweredText's conversion: `js` is the string JS gets for `text`.
+  // Called by AnsweredRows's conversion: `js` is the string JS gets for `text`.
   void remember(v8::Isolate* isolate, const std::string& text, v8::Local<v8::String> js);
 
-  // The text of `js` when it is the very string Host.callText handed over for
+  // The text of `js` when it is the very string Host.callRows handed over for
   // one of the last kRememberedTexts answers of this invocation (within
   // rememberBytes in all); null otherwise, equal characters included.
   const std::string* answeredText(v8::Local<v8::String> js) const;
@@ -94,8 +98,8 @@ struct JsConvert<HostValue> {
 };
 
 template <>
-struct JsConvert<AnsweredText> {
-  static v8::MaybeLocal<v8::Value> toJs(v8::Local<v8::Context> context, const AnsweredText& answer);
+struct JsConvert<AnsweredRows> {
+  static v8::MaybeLocal<v8::Value> toJs(v8::Local<v8::Context> context, const AnsweredRows& answer);
 };
 
 template <>
@@ -103,7 +107,7 @@ struct JsClass<HostApi> {
   static constexpr const char* kName = "Host";
   static constexpr auto kMethods = std::tuple{
       asyncMethod<&HostApi::call>("call", "op", "args"),
-      asyncMethod<&HostApi::callText>("callText", "op", "args"),
+      asyncMethod<&HostApi::callRows>("callRows", "op", "args"),
   };
 };
 

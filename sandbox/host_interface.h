@@ -22,7 +22,8 @@ class InvocationContext {
 // What one host call answers: a JSON value, or the same value already
 // written as JSON text (rows serialised straight from the database), which
 // reaches JS through V8's JSON parser with no nlohmann value in between, or
-// as the text itself through `Host.callText` (host_api.h).
+// as the text itself through `Host.callRows` (host_api.h), which also reads a
+// page of flat rows into values for JS to build the rows from.
 // REQUIRES for text: valid JSON, as the host's own serialisers write it.
 class HostValue {
  public:

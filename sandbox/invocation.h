@@ -25,7 +25,7 @@ struct InvocationRequest {
   // is an object, its `value` member is written last, after the others as
   // JSON.stringify writes them (InvocationResult::valueJson), so a reader
   // can take the value without reading through it. When its own `valueJson`
-  // is the very string Host.callText handed over for one of this
+  // is the very string Host.callRows handed over for one of this
   // invocation's answers (HostApi::answeredText), `value` is written as that
   // text, neither parsed nor serialised again: the SDK sets it when the code
   // returns the rows a find handed it, unchanged. `valueJson` itself is

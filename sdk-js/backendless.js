@@ -18,7 +18,7 @@ const { isArray } = Array;
 const hasOwn = (o, key) => Object.prototype.hasOwnProperty.call(o, key);
 const { parse, stringify } = JSON;
 const hostCall = (op, args) => host.call(op, args);
-const hostCallText = (op, args) => host.callText(op, args);
+const hostCallRows = (op, args) => host.callRows(op, args);
 
 // Objects handed to JS that no global reaches: frozen whole (own values and
 // accessors, and the `prototype` of functions).
@@ -131,11 +131,17 @@ function queryArgs(query) {
 }
 
 // ---- Rows handed to the code ------------------------------------------------------------
-// A find's rows arrive as the JSON text the host wrote. When the code
-// returns those very rows unchanged, __dispatch answers with that text
-// (`valueJson`; the host checks it is one it wrote in this invocation)
-// rather than serialising every row again. `handed` keeps, per rows array,
-// what JSON.stringify would read: the row objects, their keys and values.
+// A find's rows arrive from Host.callRows as `[text, names, values]`: the JSON
+// text the host wrote, then, for a page of flat rows, the keys and every
+// row's values one after the other, from which the rows are built here (V8's
+// JSON.parse is several times slower on keys and numbers). Other answers
+// arrive as `[text]` and are parsed.
+//
+// When the code returns those very rows unchanged, __dispatch answers with
+// the text (`valueJson`; the host checks it is one it wrote in this
+// invocation) rather than serialising every row again. `handed` keeps, per
+// rows array, what JSON.stringify would read: the row objects, their keys
+// and values.
 //
 // It is a Map emptied when each dispatch ends, not a WeakMap: V8's young
 // collections keep a WeakMap's values alive, so every handed row was copied
@@ -147,22 +153,38 @@ const kMaxHanded = 64;
 const ObjectPrototype = Object.prototype;
 const ArrayPrototype = Array.prototype;
 
-function handRows(text) {
-  const rows = parse(text);
-  if (!isArray(rows) || rows.length === 0) return rows;
-  const names = keys(rows[0]);
-  const values = [];
-  for (const row of rows) {
-    const own = keys(row);
-    if (own.length !== names.length) return rows;
-    for (let j = 0; j < own.length; j++) {
-      const value = row[own[j]];
-      // Only primitives compare by value; nested objects could change inside.
-      if (own[j] !== names[j] || (typeof value === 'object' && value !== null)) return rows;
-      values.push(value);
-    }
+// The rows of a Host.callRows answer, as JSON.parse would make them from
+// its text.
+function rowsOf(answer) {
+  const text = answer[0];
+  const names = answer[1];
+  // An assignment would reach Object.prototype's accessors (`__proto__`;
+  // the prelude's tamed `constructor`, `toString`..., whose setters define
+  // the key, correctly but slowly); JSON.parse defines its keys.
+  if (names === undefined || names.some((name) => name in ObjectPrototype)) return { text, rows: parse(text) };
+  const values = answer[2];
+  const width = names.length;
+  const rows = [];
+  for (let k = 0; k < values.length;) {
+    const row = {};
+    for (let j = 0; j < width; j++) row[names[j]] = values[k++];
+    rows.push(row);
   }
-  if (handed.size < kMaxHanded) handed.set(rows, { text, rows: rows.slice(), names, values });
+  return { text, rows, names, values };
+}
+
+function handRows(answer) {
+  const page = rowsOf(answer);
+  const { rows, names } = page;
+  if (names === undefined) return rows;
+  // Integer-like keys are ordered first; the rows' own key order decides.
+  const own = keys(rows[0]);
+  for (let j = 0; j < own.length; j++) {
+    if (own[j] !== names[j]) return rows;
+  }
+  if (own.length === names.length && handed.size < kMaxHanded) {
+    handed.set(rows, { text: page.text, rows: rows.slice(), names, values: page.values });
+  }
   return rows;
 }
 
@@ -241,7 +263,7 @@ function makeSurface(mode) {
     return args;
   };
   const call = (op, args) => hostCall(op, withMode(args));
-  const callText = (op, args) => hostCallText(op, withMode(args));
+  const callRows = (op, args) => hostCallRows(op, withMode(args));
   const idsWhere = (items) => {
     const ids = items.map((item) => (typeof item === 'object' && item !== null ? item.objectId : item));
     if (ids.length === 0 || ids.some((id) => typeof id !== 'string' || id === '')) {
@@ -271,8 +293,8 @@ function makeSurface(mode) {
     const firstOf = (rows) => (isArray(rows) && rows.length > 0 ? wrap(rows[0]) : null);
     const run = (fn) => { try { return fn(); } catch (e) { return Promise.reject(e); } };
     return freeze({
-      find: (query) => run(() => callText('data.find', { table, ...queryArgs(query) })
-        .then((text) => (Class === null ? handRows(text) : wrapAll(parse(text))))),
+      find: (query) => run(() => callRows('data.find', { table, ...queryArgs(query) })
+        .then((answer) => (Class === null ? handRows(answer) : wrapAll(rowsOf(answer).rows)))),
       findById: (id, query) => run(() => {
         const objectId = typeof id === 'object' && id !== null ? id.objectId : id;
         const args = { table, objectId };

@@ -31,7 +31,8 @@ constexpr const char* kPolicy = R"({
   "tables": {
     "Restaurant": { "columns": { "name": "string", "open": "boolean" } },
     "Note": { "columns": { "text": "string" } },
-    "Reading": { "columns": { "v": "number" } }
+    "Reading": { "columns": { "v": "number" } },
+    "Odd": { "columns": { "constructor": "string", "toString": "number", "hasOwnProperty": "boolean" } }
   },
   "services": {
     "OpenService": {},
@@ -197,6 +198,12 @@ class Rows {
   async wrapped() { return { rows: await B.Data.of('Reading').find() }; }
   async twice() { await B.Data.of('Reading').find(); return B.Data.of('Reading').find(); }
   async many() { let rows; for (let i = 0; i < 70; i++) rows = await B.Data.of('Reading').find(); return rows; }
+  // Columns named as Object.prototype's members are the rows' own values.
+  async odd() {
+    const rows = await B.Data.of('Odd').find();
+    return { rows, own: rows.map((r) => [Object.prototype.hasOwnProperty.call(r, 'constructor'), r.constructor,
+                                         r.toString, r.hasOwnProperty, Object.getPrototypeOf(r) === Object.prototype]) };
+  }
 }
 B.ServerCode.addService(Rows);
 exports.lateAdd = () => { try { B.ServerCode.addService(class Late {}); return 'added'; } catch (e) { return e.message; } };
@@ -551,6 +558,18 @@ TEST_F(SdkTest, RowsReturnedUnchangedKeepTheHostsText) {
   std::string moved = dispatch("moved");
   EXPECT_EQ(json::parse(moved)["value"], rows);
   EXPECT_LT(moved.find("\"v\":2.5e-7"), moved.rfind("\"ownerId\"")) << moved;
+
+  {
+    AppLease lease = app_->lease();
+    ASSERT_TRUE(lease.data()
+                    .create(Principal::admin(), admin, "Odd",
+                            {{"constructor", "c"}, {"toString", 5}, {"hasOwnProperty", true}})
+                    .ok());
+  }
+  json odd = json::parse(dispatch("odd"))["value"];
+  ASSERT_EQ(odd["rows"].size(), 1u) << odd.dump();
+  EXPECT_EQ(odd["rows"][0]["constructor"], "c") << odd.dump();
+  EXPECT_EQ(odd["own"], json::parse(R"([[true, "c", 5, true, true]])")) << odd.dump();
 }
 
 TEST_F(SdkTest, SdkIsFrozenAcrossInvocations) {

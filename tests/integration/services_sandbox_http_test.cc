@@ -304,7 +304,7 @@ TEST_F(ServicesSandboxHttpTest, TheHostObjectGivesNoMoreThanItsOperations) {
   // Nothing but `call` on a frozen prototype; unknown ops are 100501, a
   // made-up "as" 100600, and acting as an anonymous caller finds no grant.
   EXPECT_EQ(json::parse(r.body), json::parse(R"({
-    "ownKeys": [], "protoKeys": ["call", "callText", "constructor"], "frozen": true, "callCtor": "EvalError",
+    "ownKeys": [], "protoKeys": ["call", "callRows", "constructor"], "frozen": true, "callCtor": "EvalError",
     "replace": "TypeError", "stillThere": "function", "unknownOp": 100501, "notAnOp": 100501,
     "badAs": 100600, "asCaller": 1013, "asServer": "answered"})"));
   expectEvilHealthy();
