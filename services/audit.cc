@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -33,12 +34,18 @@ constexpr std::string_view kColumns =
 
 // The id is one above the highest stored, or above the highest retention
 // deleted when none is stored (storage/app_store.cc, migration 3).
+constexpr std::string_view kLastIdSql =
+    "coalesce((SELECT max(id) FROM _audit), (SELECT lastId FROM _audit_last_id), 0)";
+
 const std::string& insertSql() {
-  static const std::string sql =
-      "INSERT INTO _audit(id, " + std::string(kColumns) +
-      ") VALUES (coalesce((SELECT max(id) FROM _audit), (SELECT lastId FROM _audit_last_id), 0) + 1, "
-      "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+  static const std::string sql = "INSERT INTO _audit(id, " + std::string(kColumns) + ") VALUES (" +
+                                 std::string(kLastIdSql) +
+                                 " + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
   return sql;
+}
+
+std::string rolesJson(const std::vector<std::string>& roles) {
+  return json(roles).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 void insertEntry(storage::Database& db, const AuditEntry& e) {
@@ -48,7 +55,7 @@ void insertEntry(storage::Database& db, const AuditEntry& e) {
       .bind(3, e.channel)
       .bind(4, e.callerUserId)
       .bind(5, e.callerEmail)
-      .bind(6, json(e.callerRoles).dump(-1, ' ', false, json::error_handler_t::replace))
+      .bind(6, rolesJson(e.callerRoles))
       .bind(7, e.callerKey)
       .bind(8, e.principal)
       .bind(9, e.service)
@@ -58,6 +65,79 @@ void insertEntry(storage::Database& db, const AuditEntry& e) {
       .bind(13, e.allowed)
       .bind(14, e.rule)
       .bind(15, e.detail);
+  stmt->run();
+}
+
+// A batch of read entries is stored by INSERTs of several rows each: chunks
+// of kMaxChunkRows, then the rest in chunks of halving sizes (37 rows: 32,
+// 4, 1), so the log's connection keeps at most log2(kMaxChunkRows) + 1 such
+// statements prepared. Each row binds kRowParams values.
+constexpr size_t kMaxChunkRows = 64;
+constexpr int kRowParams = 16;  // id, then kColumns
+
+// REQUIRES: rows is a power of two, at most kMaxChunkRows.
+const std::string& chunkInsertSql(size_t rows) {
+  static const std::vector<std::string> sqls = [] {
+    std::vector<std::string> out;
+    for (size_t n = 1; n <= kMaxChunkRows; n *= 2) {
+      std::string sql = "INSERT INTO _audit(id, " + std::string(kColumns) + ") VALUES ";
+      for (size_t row = 0; row < n; ++row) {
+        sql += row == 0 ? "(" : ", (";
+        for (int param = 0; param < kRowParams; ++param) sql += param == 0 ? "?" : ", ?";
+        sql += ")";
+      }
+      out.push_back(std::move(sql));
+    }
+    return out;
+  }();
+  return sqls.at(static_cast<size_t>(std::countr_zero(rows)));
+}
+
+// The JSON text of callerRoles, remembered for the next entry: the entries
+// of a batch mostly carry the same roles. Used by one thread at a time.
+class RolesText {
+ public:
+  const std::string& of(const std::vector<std::string>& roles) {
+    if (!valid_ || roles != roles_) {
+      roles_ = roles;
+      text_ = rolesJson(roles);
+      valid_ = true;
+    }
+    return text_;
+  }
+
+ private:
+  bool valid_ = false;
+  std::vector<std::string> roles_;
+  std::string text_;
+};
+
+// Stores the `rows` entries from `entries` on, with the ids firstId,
+// firstId + 1, ... in that order. REQUIRES: `db` inside a transaction; rows
+// a power of two, at most kMaxChunkRows.
+template <typename It>
+void insertChunk(storage::Database& db, It entries, size_t rows, int64_t firstId, RolesText& roles) {
+  storage::CachedStatement stmt = db.prepare(chunkInsertSql(rows));
+  for (size_t row = 0; row < rows; ++row, ++entries) {
+    const AuditEntry& e = *entries;
+    const int p = static_cast<int>(row) * kRowParams;
+    stmt->bind(p + 1, firstId + static_cast<int64_t>(row))
+        .bind(p + 2, e.timeMs)
+        .bind(p + 3, e.requestId)
+        .bind(p + 4, e.channel)
+        .bind(p + 5, e.callerUserId)
+        .bind(p + 6, e.callerEmail)
+        .bind(p + 7, roles.of(e.callerRoles))
+        .bind(p + 8, e.callerKey)
+        .bind(p + 9, e.principal)
+        .bind(p + 10, e.service)
+        .bind(p + 11, e.method)
+        .bind(p + 12, e.op)
+        .bind(p + 13, e.resource)
+        .bind(p + 14, e.allowed)
+        .bind(p + 15, e.rule)
+        .bind(p + 16, e.detail);
+  }
   stmt->run();
 }
 
@@ -309,13 +389,31 @@ class AuditLog::Impl {
     if (batch.empty()) return;
     try {
       storage::Transaction tx(*db_);
-      for (const AuditEntry& e : batch) insertEntry(*db_, e);
+      // The ids insertEntry would give them one by one: the write lock is
+      // held from BEGIN IMMEDIATE, so the highest id cannot move meanwhile.
+      int64_t nextId = lastId() + 1;
+      auto it = batch.cbegin();
+      for (size_t left = batch.size(); left > 0;) {
+        size_t rows = std::min(kMaxChunkRows, std::bit_floor(left));
+        insertChunk(*db_, it, rows, nextId, roles_);
+        it += static_cast<std::ptrdiff_t>(rows);
+        nextId += static_cast<int64_t>(rows);
+        left -= rows;
+      }
       tx.commit();
     } catch (...) {
       requeue(std::move(batch));
       throw;
     }
     noteStored(static_cast<int64_t>(batch.size()));
+  }
+
+  // The highest id stored, or remembered by retention; 0 for none.
+  // REQUIRES: dbMu_ held.
+  int64_t lastId() {
+    storage::CachedStatement stmt = db_->prepare("SELECT " + std::string(kLastIdSql));
+    stmt->step();
+    return stmt->columnInt64(0);
   }
 
   // Puts a failed batch back before the entries queued since, and wakes the
@@ -412,6 +510,7 @@ class AuditLog::Impl {
 
   std::mutex dbMu_;
   std::unique_ptr<storage::Database> db_;  // GUARDED_BY(dbMu_)
+  RolesText roles_;                        // GUARDED_BY(dbMu_)
 
   std::mutex queueMu_;
   std::condition_variable wake_;   // the flusher waits on it

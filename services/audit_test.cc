@@ -250,6 +250,53 @@ TEST_F(AuditTest, IdsAreNotReusedAfterEverythingIsPruned) {
   EXPECT_EQ(requestIds(audit->query({.afterId = before[1].id})), (std::vector<std::string>{"c"}));
 }
 
+// The flusher stores a batch by INSERTs of up to 64 rows each; entries of
+// batches of every size around those chunks keep their order, their fields
+// and ids one above the previous, also between writes stored meanwhile.
+TEST_F(AuditTest, BatchesOfAnySizeKeepOrderFieldsAndIds) {
+  AuditConfig config;
+  config.flushIntervalMs = 60'000;
+  auto audit = makeLog(config);
+  storage::Database db(path_);
+  std::vector<AuditEntry> expected;
+  auto write = [&](const std::string& requestId) {
+    AuditEntry e = entry(requestId);
+    storage::Transaction tx(db);
+    audit->recordInTransaction(db, e);
+    tx.commit();
+    expected.push_back(e);
+  };
+  int n = 0;
+  for (int batch : {1, 2, 3, 63, 64, 65, 127, 128, 129, 200}) {
+    write("w" + std::to_string(n));
+    for (int i = 0; i < batch; ++i, ++n) {
+      AuditEntry e = entry("r" + std::to_string(n), "U" + std::to_string(n % 3), "");
+      // Roles, principal and detail change now and then within a batch.
+      if (n % 5 == 0) e.callerRoles = {"AuthenticatedUser", "RestUser", "Customer" + std::to_string(n % 2)};
+      if (n % 7 == 0) e.callerRoles.clear();
+      if (n % 11 == 0) e.principal = "someone else";
+      e.detail = std::to_string(n % 4) + " objects";
+      e.allowed = n % 13 != 0;
+      clock_.advanceMs(n % 2);
+      e.timeMs = clock_.nowMs();
+      audit->recordRead(e);
+      expected.push_back(e);
+    }
+    audit->flush();
+  }
+  write("last");
+
+  std::vector<AuditEntry> stored = audit->query({.limit = kMaxAuditQueryLimit});
+  ASSERT_EQ(stored.size(), expected.size());
+  for (size_t i = 0; i < stored.size(); ++i) {
+    if (i > 0) {
+      EXPECT_EQ(stored[i].id, stored[i - 1].id + 1) << i;
+    }
+    expected[i].id = stored[i].id;
+    EXPECT_EQ(stored[i].toJson(), expected[i].toJson()) << i;
+  }
+}
+
 TEST_F(AuditTest, EntryForAClientPrincipalCarriesTheCaller) {
   Result<Principal> boris = Principal::client({.key = ClientKind::kRest,
                                                .authenticated = true,
