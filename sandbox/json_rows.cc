@@ -1,12 +1,32 @@
 #include "sandbox/json_rows.h"
 
+#include <bit>
 #include <charconv>
+#include <cstring>
 #include <system_error>
 
 namespace ck::sandbox {
 namespace {
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
+
+// The bytes of `w` (eight bytes of text, the first in the lowest byte)
+// that are a quote, a backslash, a control character or above ASCII, as
+// their high bits; zero when there are none, so a string is read past all
+// eight at once. Exact about the lowest such byte (the classic "has a zero
+// byte" arithmetic may also flag bytes above it, which nothing reads).
+uint64_t specialBytes(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const uint64_t quote = w ^ (kOnes * '"');
+  const uint64_t backslash = w ^ (kOnes * '\\');
+  return (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w) | w) & kHigh;
+}
+static_assert(std::endian::native == std::endian::little, "specialBytes reads the first byte from the low end");
+
+// 10^0 .. 10^15, each exact in a double.
+constexpr double kPowersOf10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                  1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 
 // Reads JSON tokens from the front of a text. Each reader skips the
 // whitespace before its token; false means "not there" or "not of the
@@ -18,9 +38,27 @@ class Reader {
   size_t pos() const { return pos_; }
 
   bool eat(char c) {
+    if (pos_ < text_.size() && text_[pos_] == c) {  // no whitespace: the usual case
+      ++pos_;
+      return true;
+    }
     skipSpace();
     if (pos_ == text_.size() || text_[pos_] != c) return false;
     ++pos_;
+    return true;
+  }
+
+  // Reads the string token `"name"` when it is next; false, having read
+  // nothing, otherwise. REQUIRES: `name` has no quote or backslash, so the
+  // token is exactly those bytes.
+  bool key(std::string_view name) {
+    skipSpace();
+    const size_t end = pos_ + name.size() + 1;
+    if (end >= text_.size() || text_[pos_] != '"' || text_[end] != '"' ||
+        std::memcmp(text_.data() + pos_ + 1, name.data(), name.size()) != 0) {
+      return false;
+    }
+    pos_ = end + 1;
     return true;
   }
 
@@ -34,19 +72,29 @@ class Reader {
     const size_t start = pos_;
     bool escaped = false;
     bool ascii = true;
-    for (; pos_ < text_.size(); ++pos_) {
+    for (;;) {
+      while (pos_ + 8 <= text_.size()) {
+        uint64_t w;
+        std::memcpy(&w, text_.data() + pos_, 8);
+        const uint64_t special = specialBytes(w);
+        if (special != 0) {
+          pos_ += static_cast<size_t>(std::countr_zero(special)) / 8;
+          break;
+        }
+        pos_ += 8;
+      }
+      if (pos_ >= text_.size()) return false;
       const auto c = static_cast<unsigned char>(text_[pos_]);
       if (c == '"') break;
       if (c == '\\') {
         escaped = true;
-        ++pos_;  // the escaped character is never the closing quote
-      } else if (c < 0x20) {
-        return false;  // JSON has no raw control characters in strings
-      } else if (c >= 0x80) {
-        ascii = false;
+        pos_ += 2;  // the escaped character is never the closing quote
+        continue;
       }
+      if (c < 0x20) return false;  // JSON has no raw control characters in strings
+      if (c >= 0x80) ascii = false;
+      ++pos_;
     }
-    if (pos_ >= text_.size()) return false;
     *raw = text_.substr(start, pos_ - start);
     ++pos_;
     if (escaped) {
@@ -77,7 +125,7 @@ class Reader {
 
  private:
   void skipSpace() {
-    while (pos_ < text_.size() &&
+    while (pos_ < text_.size() && static_cast<unsigned char>(text_[pos_]) <= ' ' &&
            (text_[pos_] == ' ' || text_[pos_] == '\n' || text_[pos_] == '\r' || text_[pos_] == '\t')) {
       ++pos_;
     }
@@ -96,43 +144,49 @@ class Reader {
     const size_t start = pos_;
     const bool negative = pos_ < text_.size() && text_[pos_] == '-';
     if (negative) ++pos_;
-    const size_t intStart = pos_;
+    // Up to 19 digits fit in `digits`; only 15 or fewer are used from it.
+    uint64_t digits = 0;
+    size_t count = 0;
+    auto take = [&] {
+      const size_t from = pos_;
+      while (pos_ < text_.size() && isDigit(text_[pos_])) {
+        if (count < 19) digits = digits * 10 + static_cast<uint64_t>(text_[pos_] - '0');
+        ++count;
+        ++pos_;
+      }
+      return pos_ - from;
+    };
     if (pos_ < text_.size() && text_[pos_] == '0') {
       ++pos_;
-    } else if (pos_ < text_.size() && text_[pos_] >= '1' && text_[pos_] <= '9') {
-      while (pos_ < text_.size() && isDigit(text_[pos_])) ++pos_;
-    } else {
+      ++count;
+    } else if (take() == 0) {
       return false;
     }
-    const size_t intDigits = pos_ - intStart;
-    bool integral = true;
+    size_t fraction = 0;
     if (pos_ < text_.size() && text_[pos_] == '.') {
-      integral = false;
-      if (!digits()) return false;
+      ++pos_;
+      fraction = take();
+      if (fraction == 0) return false;
     }
+    bool exponent = false;
     if (pos_ < text_.size() && (text_[pos_] == 'e' || text_[pos_] == 'E')) {
-      integral = false;
-      if (pos_ + 1 < text_.size() && (text_[pos_ + 1] == '+' || text_[pos_ + 1] == '-')) ++pos_;
-      if (!digits()) return false;
+      exponent = true;
+      ++pos_;
+      if (pos_ < text_.size() && (text_[pos_] == '+' || text_[pos_] == '-')) ++pos_;
+      const size_t from = pos_;
+      while (pos_ < text_.size() && isDigit(text_[pos_])) ++pos_;
+      if (pos_ == from) return false;
     }
-    if (integral && intDigits <= 15) {  // exact in a double: no rounding to do
-      int64_t n = 0;
-      for (size_t i = intStart; i < pos_; ++i) n = n * 10 + (text_[i] - '0');
-      *out = negative ? -static_cast<double>(n) : static_cast<double>(n);
+    if (!exponent && count <= 15) {
+      // Both operands are exact, so the one division rounds correctly.
+      const double value = static_cast<double>(digits) / kPowersOf10[fraction];
+      *out = negative ? -value : value;
       return true;
     }
     const char* first = text_.data() + start;
     const char* last = text_.data() + pos_;
     const std::from_chars_result r = std::from_chars(first, last, *out);
     return r.ec == std::errc() && r.ptr == last;
-  }
-
-  // Skips the character at pos_ ('.', 'e', a sign) and one or more digits.
-  bool digits() {
-    ++pos_;
-    const size_t start = pos_;
-    while (pos_ < text_.size() && isDigit(text_[pos_])) ++pos_;
-    return pos_ > start;
   }
 
   std::string_view text_;
@@ -234,14 +288,15 @@ std::optional<FlatRows> readFlatRows(std::string_view text) {
     size_t column = 0;
     if (!r.eat('}')) {
       do {
-        std::string_view key;
-        RowCell::Chars chars;
-        if (!r.string(&key, &chars) || chars == RowCell::Chars::kEscaped || !r.eat(':')) return std::nullopt;
         if (row == 0) {
+          std::string_view key;
+          RowCell::Chars chars;
+          if (!r.string(&key, &chars) || chars == RowCell::Chars::kEscaped) return std::nullopt;
           rows.names.push_back(key);
-        } else if (column >= rows.names.size() || rows.names[column] != key) {
+        } else if (column >= rows.names.size() || !r.key(rows.names[column])) {
           return std::nullopt;
         }
+        if (!r.eat(':')) return std::nullopt;
         RowCell cell;
         if (!r.value(&cell)) return std::nullopt;
         rows.cells.push_back(cell);
