@@ -280,8 +280,10 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
   Result<bool> async = runsAsync(req);
   if (!async.ok()) return responder->send(http::Response::error(async.status()));
 
-  // The one argument of __dispatch (sdk-js/README.md), written as text:
-  // the host builds it for every call, so no DOM is made and dumped.
+  // The arguments of __dispatch (sdk-js/README.md), written as text: the
+  // host builds them for every call, so no DOM is made and dumped. The
+  // caller context goes as a string of its JSON, which the SDK parses only
+  // when the method reads `this.request.context`.
   const services::Principal& caller = client.principal;
   Result<std::optional<std::string>> token = userTokenHeader(req);
   const bool passToken = token.ok() && *token && caller.signedIn();
@@ -304,26 +306,26 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
   const auto& settings = policy->policy().services;
   auto configured = settings.find(serviceName);
   text += configured == settings.end() ? "{}" : configured->second.config;
-  text += ",\"context\":{\"appId\":";
-  appendJsonString(text, client.app->id());
-  text += ",\"userId\":";
-  appendStringOrNull(text, caller.user() ? &caller.user()->id : nullptr);
-  text += ",\"userToken\":";
-  appendStringOrNull(text, passToken ? &**token : nullptr);
-  text += ",\"userRoles\":[";
+  text += ",\"pathParams\":" + pathParams + ",\"queryParams\":" + queryParams + "}]";
+  std::string context = "{\"appId\":";
+  appendJsonString(context, client.app->id());
+  context += ",\"userId\":";
+  appendStringOrNull(context, caller.user() ? &caller.user()->id : nullptr);
+  context += ",\"userToken\":";
+  appendStringOrNull(context, passToken ? &**token : nullptr);
+  context += ",\"userRoles\":[";
   std::vector<std::string> roles = caller.roleNames();
   for (size_t i = 0; i < roles.size(); ++i) {
-    if (i > 0) text += ',';
-    appendJsonString(text, roles[i]);
+    if (i > 0) context += ',';
+    appendJsonString(context, roles[i]);
   }
-  text += "],\"deviceType\":";
-  appendJsonString(text, services::clientKindName(client.key));
-  text += ",\"httpPath\":";
-  appendJsonString(text, "/services/" + req.pathParam("rest"));
-  text += ",\"httpHeaders\":";
-  appendPairsObject(text, req.headers);
-  text += ",\"httpQueryParams\":" + queryParams + ",\"httpPathParams\":" + pathParams + "}";
-  text += ",\"pathParams\":" + pathParams + ",\"queryParams\":" + queryParams + "}]";
+  context += "],\"deviceType\":";
+  appendJsonString(context, services::clientKindName(client.key));
+  context += ",\"httpPath\":";
+  appendJsonString(context, "/services/" + req.pathParam("rest"));
+  context += ",\"httpHeaders\":";
+  appendPairsObject(context, req.headers);
+  context += ",\"httpQueryParams\":" + queryParams + ",\"httpPathParams\":" + pathParams + "}";
   services::InvokeAs as;
   as.service = serviceName;
   as.method = method.name;
@@ -347,7 +349,8 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
       responder->send(dispatchAnswer(std::move(result), requestId));
     };
   }
-  invoker.invokeJson(client.app->id(), "__dispatch", std::move(text), std::move(done), requestId, std::move(as));
+  invoker.invokeJson(client.app->id(), "__dispatch", std::move(text), std::move(done), requestId, std::move(as),
+                     {std::move(context)});
   if (*async && !answered->exchange(true)) responder->send(http::Response::json(202, {{"invocationId", requestId}}));
 }
 

@@ -115,6 +115,14 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
           argv.push_back(arg);
         }
         allArgs = argv.size() == array->Length();
+        for (const std::string& text : request.textArgs) {
+          v8::Local<v8::String> arg;
+          if (!jsString(isolate_, text).ToLocal(&arg)) {
+            allArgs = false;
+            break;
+          }
+          argv.push_back(arg);
+        }
       }
       v8::MaybeLocal<v8::Value> call;
       if (allArgs) {

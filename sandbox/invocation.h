@@ -21,6 +21,10 @@ struct InvocationRequest {
   // of `args` (the host writes it; spares building and dumping a DOM).
   // REQUIRES: valid JSON.
   std::string argsJson;
+  // Passed after the arguments as JS strings, never parsed: text the code
+  // may not need at all (the SDK's caller context, JSON it parses the first
+  // time a method reads it).
+  std::vector<std::string> textArgs;
   // The result is an envelope (the SDK's __dispatch): when the settled value
   // is an object, its `value` member is written last, after the others as
   // JSON.stringify writes them (InvocationResult::valueJson), so a reader

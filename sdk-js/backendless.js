@@ -521,7 +521,34 @@ function typedArg(typeName, arg) {
   return arg.map((item) => instanceOf(Item, item));
 }
 
-async function dispatch(request) {
+// `this.request.context`: the context the route sent as JSON text, parsed
+// the first time a method reads it (most never do); an object given as
+// `request.context` instead is used as it is.
+function defineContext(target, request, contextJson) {
+  if (typeof contextJson !== 'string') {
+    target.context = request.context || {};
+    return;
+  }
+  let parsed = false;
+  let value;
+  defineProperty(target, 'context', {
+    get() {
+      if (!parsed) {
+        value = parse(contextJson);
+        parsed = true;
+      }
+      return value;
+    },
+    set(v) {
+      value = v;
+      parsed = true;
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}
+
+async function dispatch(request, contextJson) {
   registrationClosed = true;
   const entry = services.get(request.service);
   if (entry === undefined) throw new Error(`No service ${request.service}`);
@@ -533,11 +560,11 @@ async function dispatch(request) {
   const config = configFor(configItems, request.config);
   const instance = new Class(config);
   const response = { statusCode: undefined, headers: {} };
-  instance.request = {
-    context: request.context || {},
-    pathParams: request.pathParams || {},
-    queryParams: request.queryParams || {},
-  };
+  const req = {};
+  defineContext(req, request, contextJson);
+  req.pathParams = request.pathParams || {};
+  req.queryParams = request.queryParams || {};
+  instance.request = req;
   instance.config = config;
   instance.response = response;
   const paramTypes = isArray(request.paramTypes) ? request.paramTypes : [];

@@ -118,9 +118,9 @@ class Invoker::Impl final : public sandbox::HostInterface {
     workers_.removeApp(appId);
   }
 
-  // `argsJson`, when not empty, is used instead of `args`.
+  // `argsJson`, when not empty, is used instead of `args`; `textArgs` follow.
   void invoke(const std::string& appId, const std::string& function, json args, std::string argsJson,
-              TextCallback done, const std::string& requestId, InvokeAs as) {
+              TextCallback done, const std::string& requestId, InvokeAs as, std::vector<std::string> textArgs = {}) {
     if (as.caller && !as.caller->isClient()) {
       done(Status(ErrorCode::kInvalidArgument, "The caller of an invocation is a client principal"));
       return;
@@ -140,6 +140,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     request.function = function;
     request.args = std::move(args);
     request.argsJson = std::move(argsJson);
+    request.textArgs = std::move(textArgs);
     request.envelope = function == "__dispatch";  // the SDK's envelope (sdk-js/README.md)
     std::optional<Principal> serverCode;
     if (!as.service.empty()) {
@@ -333,9 +334,10 @@ void Invoker::invokeText(const std::string& appId, const std::string& function, 
   impl_->invoke(appId, function, std::move(args), "", std::move(done), requestId, std::move(as));
 }
 void Invoker::invokeJson(const std::string& appId, const std::string& function, std::string argsJson,
-                         TextCallback done, const std::string& requestId, InvokeAs as) {
+                         TextCallback done, const std::string& requestId, InvokeAs as,
+                         std::vector<std::string> textArgs) {
   impl_->invoke(appId, function, nlohmann::json::array(), std::move(argsJson), std::move(done), requestId,
-                std::move(as));
+                std::move(as), std::move(textArgs));
 }
 void Invoker::stop() { impl_->stop(); }
 size_t Invoker::workers() const { return impl_->workers(); }

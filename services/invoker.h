@@ -108,9 +108,10 @@ class Invoker {
   void invokeText(const std::string& appId, const std::string& function, nlohmann::json args, TextCallback done,
                   const std::string& requestId = "", InvokeAs as = {});
   // invokeText() with the arguments as the JSON text of an array, for
-  // callers that write it directly. REQUIRES: `argsJson` is valid JSON.
+  // callers that write it directly, followed by `textArgs` as strings
+  // (sandbox::InvocationRequest::textArgs). REQUIRES: `argsJson` is valid JSON.
   void invokeJson(const std::string& appId, const std::string& function, std::string argsJson, TextCallback done,
-                  const std::string& requestId = "", InvokeAs as = {});
+                  const std::string& requestId = "", InvokeAs as = {}, std::vector<std::string> textArgs = {});
 
   // Refuses new invocations, finishes queued and running ones, joins the
   // workers. Idempotent. REQUIRES: not called from a `done` callback.

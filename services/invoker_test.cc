@@ -50,16 +50,19 @@ TEST_F(InvokerTest, CodeIsValidatedBeforeItIsInstalled) {
   EXPECT_EQ(r.status().code(), ErrorCode::kAppNotFound);
 }
 
-// Arguments given as JSON text reach the code as the same values; text that
-// is not an array, or nests beyond the limit, is refused.
+// Arguments given as JSON text reach the code as the same values, and text
+// arguments after them as strings, never parsed; text that is not an array,
+// or nests beyond the limit, is refused.
 TEST_F(InvokerTest, ArgumentsAsJsonText) {
-  ASSERT_TRUE(invoker_.setAppCode("A", {{"main.js", "exports.f = function (a, b) { return {a, b, n: arguments.length}; };"}},
+  ASSERT_TRUE(invoker_.setAppCode("A", {{"main.js", "exports.f = function (a, b) { return {a, b, n: arguments.length}; };\n"
+                                                    "exports.g = (...all) => all.map((x) => [typeof x, x]);"}},
                                   {"main.js"})
                   .ok());
-  auto run = [&](std::string args) {
+  auto run = [&](std::string args, std::vector<std::string> textArgs = {}, std::string function = "f") {
     auto promise = std::make_shared<std::promise<Result<std::string>>>();
     std::future<Result<std::string>> future = promise->get_future();
-    invoker_.invokeJson("A", "f", std::move(args), [promise](Result<std::string> r) { promise->set_value(r); });
+    invoker_.invokeJson("A", function, std::move(args), [promise](Result<std::string> r) { promise->set_value(r); },
+                        "", {}, std::move(textArgs));
     if (future.wait_for(std::chrono::seconds(20)) != std::future_status::ready) {
       return Result<std::string>(Status(ErrorCode::kInternal, "timed out"));
     }
@@ -68,6 +71,9 @@ TEST_F(InvokerTest, ArgumentsAsJsonText) {
   Result<std::string> r = run(R"([{"x":[1,"\u00e9"]},null])");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(*r, R"({"a":{"x":[1,"é"]},"b":null,"n":2})");
+  r = run("[1]", {R"({"a":1})", "caf\u00e9 [", ""}, "g");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(*r, R"([["number",1],["string","{\"a\":1}"],["string","café ["],["string",""]])");
   EXPECT_EQ(run(R"({"a":1})").status().code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(run("5").status().code(), ErrorCode::kInvalidArgument);
   std::string deep = "[" + std::string(1001, '[') + std::string(1001, ']') + "]";

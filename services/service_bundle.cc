@@ -211,7 +211,7 @@ std::string entryModuleSource(const std::vector<std::string>& serviceFiles) {
       "  return sc;\n"
       "}\n"
       "exports.__describe = () => serverCode().__describe();\n"
-      "exports.__dispatch = (request) => serverCode().__dispatch(request);\n";
+      "exports.__dispatch = (request, context) => serverCode().__dispatch(request, context);\n";
   return out;
 }
 

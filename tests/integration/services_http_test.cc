@@ -90,6 +90,16 @@ class Shop {
              hasToken: c.userToken !== null };
   }
 
+  // this.request as a method sees it: the context is read on demand but
+  // behaves as an own, enumerable, replaceable member.
+  requestShape() {
+    const shape = { keys: Object.keys(this.request), copied: JSON.parse(JSON.stringify(this.request)).context.deviceType,
+                    spread: { ...this.request }.context.httpPath };
+    this.request.context = { replaced: true };
+    shape.replaced = this.request.context;
+    return shape;
+  }
+
   leak() {
     const token = this.request.context.userToken;
     console.log('token ' + token);
@@ -222,6 +232,11 @@ TEST_F(ServicesHttpTest, ContextStatusAndHeaders) {
   EXPECT_EQ(who["path"], "/services/Shop/whoAmI");
   EXPECT_EQ(who["hasToken"], false);
   EXPECT_NE(std::find(who["roles"].begin(), who["roles"].end(), "NotAuthenticatedUser"), who["roles"].end());
+  r = client("POST", "Shop/requestShape");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(json::parse(r.body), json::parse(R"({"keys": ["context", "pathParams", "queryParams"], "copied": "REST",
+                                                  "spread": "/services/Shop/requestShape",
+                                                  "replaced": {"replaced": true}})"));
   r = client("POST", "Shop/created");
   EXPECT_EQ(r.status, 201) << r.body;
   EXPECT_EQ(r.header("x-shop"), "yes");
