@@ -1,6 +1,7 @@
 #include "services/audit.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -71,9 +72,18 @@ void insertEntry(storage::Database& db, const AuditEntry& e) {
 // A batch of read entries is stored by INSERTs of several rows each: chunks
 // of kMaxChunkRows, then the rest in chunks of halving sizes (37 rows: 32,
 // 4, 1), so the log's connection keeps at most log2(kMaxChunkRows) + 1 such
-// statements prepared. Each row binds kRowParams values.
+// statements prepared. Each row has kRowParams parameters, in the order of
+// "id, " + kColumns.
 constexpr size_t kMaxChunkRows = 64;
-constexpr int kRowParams = 16;  // id, then kColumns
+constexpr int kRowParams = 16;
+// The columns whose value is mostly the same in every entry of a batch
+// (all but id, timeMs, requestId and allowed). In the rows after a chunk's
+// first, such a column is `ifnull(?k, ?c)`, ?c being the first row's
+// parameter: a value equal to the first row's is left unbound (NULL), which
+// saves SQLite a copy of the text. Every column is NOT NULL, so NULL stands
+// for nothing else.
+constexpr std::array<bool, kRowParams> kSharedColumn = {false, false, false, true, true, true, true, true,
+                                                        true,  true,  true,  true, true, false, true, true};
 
 // REQUIRES: rows is a power of two, at most kMaxChunkRows.
 const std::string& chunkInsertSql(size_t rows) {
@@ -83,7 +93,15 @@ const std::string& chunkInsertSql(size_t rows) {
       std::string sql = "INSERT INTO _audit(id, " + std::string(kColumns) + ") VALUES ";
       for (size_t row = 0; row < n; ++row) {
         sql += row == 0 ? "(" : ", (";
-        for (int param = 0; param < kRowParams; ++param) sql += param == 0 ? "?" : ", ?";
+        for (int column = 0; column < kRowParams; ++column) {
+          if (column > 0) sql += ", ";
+          std::string param = "?" + std::to_string(static_cast<int>(row) * kRowParams + column + 1);
+          if (row > 0 && kSharedColumn[column]) {
+            sql += "ifnull(" + param + ", ?" + std::to_string(column + 1) + ")";
+          } else {
+            sql += param;
+          }
+        }
         sql += ")";
       }
       out.push_back(std::move(sql));
@@ -118,25 +136,29 @@ class RolesText {
 template <typename It>
 void insertChunk(storage::Database& db, It entries, size_t rows, int64_t firstId, RolesText& roles) {
   storage::CachedStatement stmt = db.prepare(chunkInsertSql(rows));
+  const AuditEntry& first = *entries;
   for (size_t row = 0; row < rows; ++row, ++entries) {
     const AuditEntry& e = *entries;
     const int p = static_cast<int>(row) * kRowParams;
-    stmt->bind(p + 1, firstId + static_cast<int64_t>(row))
-        .bind(p + 2, e.timeMs)
-        .bind(p + 3, e.requestId)
-        .bind(p + 4, e.channel)
-        .bind(p + 5, e.callerUserId)
-        .bind(p + 6, e.callerEmail)
-        .bind(p + 7, roles.of(e.callerRoles))
-        .bind(p + 8, e.callerKey)
-        .bind(p + 9, e.principal)
-        .bind(p + 10, e.service)
-        .bind(p + 11, e.method)
-        .bind(p + 12, e.op)
-        .bind(p + 13, e.resource)
-        .bind(p + 14, e.allowed)
-        .bind(p + 15, e.rule)
-        .bind(p + 16, e.detail);
+    // Binds `column` (from 1), unless it is shared and its value is the first row's.
+    auto bindText = [&](int column, const std::string& value, const std::string& firstValue) {
+      if (row == 0 || !kSharedColumn[column - 1] || value != firstValue) stmt->bind(p + column, value);
+    };
+    stmt->bind(p + 1, firstId + static_cast<int64_t>(row)).bind(p + 2, e.timeMs);
+    bindText(3, e.requestId, first.requestId);
+    bindText(4, e.channel, first.channel);
+    bindText(5, e.callerUserId, first.callerUserId);
+    bindText(6, e.callerEmail, first.callerEmail);
+    if (row == 0 || e.callerRoles != first.callerRoles) stmt->bind(p + 7, roles.of(e.callerRoles));
+    bindText(8, e.callerKey, first.callerKey);
+    bindText(9, e.principal, first.principal);
+    bindText(10, e.service, first.service);
+    bindText(11, e.method, first.method);
+    bindText(12, e.op, first.op);
+    bindText(13, e.resource, first.resource);
+    stmt->bind(p + 14, e.allowed);
+    bindText(15, e.rule, first.rule);
+    bindText(16, e.detail, first.detail);
   }
   stmt->run();
 }
