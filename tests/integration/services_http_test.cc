@@ -94,7 +94,8 @@ class Shop {
   // behaves as an own, enumerable, replaceable member.
   requestShape() {
     const shape = { keys: Object.keys(this.request), copied: JSON.parse(JSON.stringify(this.request)).context.deviceType,
-                    spread: { ...this.request }.context.httpPath };
+                    spread: { ...this.request }.context.httpPath,
+                    frozen: Object.isFrozen(Object.getOwnPropertyDescriptor(this.request, 'context').get) };
     this.request.context = { replaced: true };
     shape.replaced = this.request.context;
     return shape;
@@ -235,7 +236,7 @@ TEST_F(ServicesHttpTest, ContextStatusAndHeaders) {
   r = client("POST", "Shop/requestShape");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(json::parse(r.body), json::parse(R"({"keys": ["context", "pathParams", "queryParams"], "copied": "REST",
-                                                  "spread": "/services/Shop/requestShape",
+                                                  "spread": "/services/Shop/requestShape", "frozen": true,
                                                   "replaced": {"replaced": true}})"));
   r = client("POST", "Shop/created");
   EXPECT_EQ(r.status, 201) << r.body;
