@@ -279,7 +279,7 @@ void CachedStatement::release() noexcept {
 
 Database::Database(const std::string& path, const DatabaseOptions& options) : path_(path) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags, "unix-excl");
   if (rc != SQLITE_OK) {
     int code = db_ != nullptr ? sqlite3_extended_errcode(db_) : rc;
     std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";

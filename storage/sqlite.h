@@ -183,6 +183,13 @@ struct DatabaseOptions {
 // since the last checkpoint (the last fsync of the WAL) may be lost, though
 // the database stays consistent.
 //
+// Files are opened through SQLite's "unix-excl" VFS: the first connection
+// of a process takes an exclusive lock on the file, which keeps every other
+// process out, and the process's connections share the WAL index in memory.
+// Connections of one process still read and write concurrently as WAL
+// allows, without the two fcntl(2) lock calls each read transaction cost
+// otherwise. A data folder belongs to one process anyway (FolderLock).
+//
 // The caller creates the parent folder; the file is created when missing.
 // Opening throws SqliteError when the file cannot be opened or is not a
 // database.
