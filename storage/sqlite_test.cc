@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -288,6 +291,54 @@ TEST_F(SqliteTest, WriteLockTimesOutAsBusy) {
   } catch (const SqliteError& e) {
     EXPECT_TRUE(e.isBusy()) << e.what();
   }
+}
+
+// Opens `path` in a new process (this test binary again, running only
+// SqliteExclusive.ReadInChild) and reads t.x: 0 it read 7, 1 the database
+// was busy, 2 another failure. A fork alone would not do: the child would
+// inherit SQLite's picture of the locks this process holds.
+int readInAnotherProcess(const std::string& path) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    setenv("CK_SQLITE_CHILD_DB", path.c_str(), 1);
+    execl("/proc/self/exe", "sqlite_child", "--gtest_filter=SqliteExclusive.ReadInChild", static_cast<char*>(nullptr));
+    _exit(3);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The child's side of readInAnotherProcess; nothing to do in a normal run.
+TEST(SqliteExclusive, ReadInChild) {
+  const char* path = getenv("CK_SQLITE_CHILD_DB");
+  if (path == nullptr) return;
+  try {
+    Database db(path, DatabaseOptions{.busyTimeoutMs = 50});
+    Statement s(db, "SELECT x FROM t");
+    _exit(s.step() && s.columnInt64(0) == 7 ? 0 : 2);
+  } catch (const SqliteError& e) {
+    _exit(e.isBusy() ? 1 : 2);
+  } catch (...) {
+    _exit(2);
+  }
+}
+
+// A database is the opening process's (the unix-excl VFS): another process
+// is refused while a connection is open, and opens it once none is; in
+// this process a second connection reads what the first committed.
+TEST(SqliteExclusive, AnotherProcessIsKeptOutWhileTheDatabaseIsOpen) {
+  TempDir tmp;
+  const std::string path = tmp.file("test.db");
+  {
+    Database db(path);
+    db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (7)");
+    Database second(path);
+    EXPECT_EQ(queryInt(second, "SELECT x FROM t"), 7);
+    EXPECT_FALSE(std::filesystem::exists(path + "-shm"));  // the WAL index is in this process's memory
+    EXPECT_EQ(readInAnotherProcess(path), 1);
+  }
+  EXPECT_EQ(readInAnotherProcess(path), 0);
 }
 
 TEST_F(SqliteTest, ConstraintErrorsAreDetectable) {
