@@ -198,15 +198,19 @@ function unchangedRowsText(value) {
   if (getPrototypeOf(value) !== ArrayPrototype || hasOwn(value, 'toJSON') || value.length !== rows.length) {
     return undefined;
   }
+  // for-in, not keys(): it walks the row's enumerable keys in order without
+  // making an array per row; Object.prototype has none, so only own keys come.
+  const width = names.length;
   let k = 0;
   for (let i = 0; i < rows.length; i++) {
     const row = value[i];
     if (row !== rows[i] || getPrototypeOf(row) !== ObjectPrototype || hasOwn(row, 'toJSON')) return undefined;
-    const own = keys(row);
-    if (own.length !== names.length) return undefined;
-    for (let j = 0; j < names.length; j++) {
-      if (own[j] !== names[j] || row[names[j]] !== values[k++]) return undefined;
+    let j = 0;
+    for (const key in row) {
+      if (j === width || key !== names[j] || row[key] !== values[k++]) return undefined;
+      j++;
     }
+    if (j !== width) return undefined;
   }
   return was.text;
 }
