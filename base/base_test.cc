@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <regex>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -92,6 +96,47 @@ TEST(Log, JsonLinesAreParseable) {
   EXPECT_EQ(j["status"], 200);
   EXPECT_EQ(j["level"], "info");
   EXPECT_EQ(std::fgets(buf, sizeof buf, f), nullptr) << "debug line was written below the level";
+  std::fclose(f);
+}
+
+// A human line: the UTC time to the millisecond (the current second's, also
+// when the line before was written in an earlier second), the level padded
+// to five, the message, the fields.
+TEST(Log, HumanLinesCarryTheTimeAndThePaddedLevel) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  StreamLogger log(f, LogLevel::kInfo, LogFormat::kHuman);
+  auto wallSecs = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  const int64_t before = wallSecs();
+  log.info("request", {{"path", "/a \"b\""}, {"status", 200}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // the next line is in a later second
+  log.warn("slow");
+  const int64_t after = wallSecs();
+  std::rewind(f);
+  const std::regex line(R"((\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.\d{3}Z (.*)\n)");
+  int64_t last = 0;
+  std::vector<std::string> rests;
+  char buf[512] = {};
+  while (std::fgets(buf, sizeof buf, f) != nullptr) {
+    std::cmatch m;
+    ASSERT_TRUE(std::regex_match(buf, m, line)) << buf;
+    std::tm tm{};
+    tm.tm_year = std::stoi(m[1]) - 1900;
+    tm.tm_mon = std::stoi(m[2]) - 1;
+    tm.tm_mday = std::stoi(m[3]);
+    tm.tm_hour = std::stoi(m[4]);
+    tm.tm_min = std::stoi(m[5]);
+    tm.tm_sec = std::stoi(m[6]);
+    const int64_t secs = timegm(&tm);
+    EXPECT_GE(secs, before);
+    EXPECT_LE(secs, after);
+    EXPECT_GT(secs, last) << "the second line is a second or more later";
+    last = secs;
+    rests.push_back(m[7]);
+  }
+  EXPECT_EQ(rests, (std::vector<std::string>{R"(info  request path="/a \"b\"" status=200)", "warn  slow"}));
   std::fclose(f);
 }
 
