@@ -101,7 +101,8 @@ Statement::~Statement() { sqlite3_finalize(stmt_); }
 Statement::Statement(Statement&& other) noexcept
     : stmt_(std::exchange(other.stmt_, nullptr)),
       head_(std::move(other.head_)),
-      hasRow_(std::exchange(other.hasRow_, false)) {}
+      hasRow_(std::exchange(other.hasRow_, false)),
+      rowColumns_(std::exchange(other.rowColumns_, 0)) {}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
@@ -109,6 +110,7 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     stmt_ = std::exchange(other.stmt_, nullptr);
     head_ = std::move(other.head_);
     hasRow_ = std::exchange(other.hasRow_, false);
+    rowColumns_ = std::exchange(other.rowColumns_, 0);
   }
   return *this;
 }
@@ -156,6 +158,7 @@ bool Statement::step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) {
     hasRow_ = true;
+    rowColumns_ = sqlite3_column_count(stmt_);
     return true;
   }
   hasRow_ = false;
@@ -182,7 +185,7 @@ void Statement::clearBindings() { sqlite3_clear_bindings(stmt_); }
 
 void Statement::checkColumn(int index, bool needRow) const {
   if (needRow && !hasRow_) throw std::logic_error("column read without a current row in `" + head_ + "`");
-  if (index < 0 || index >= sqlite3_column_count(stmt_)) {
+  if (index < 0 || index >= (needRow ? rowColumns_ : sqlite3_column_count(stmt_))) {
     throw std::logic_error("column index " + std::to_string(index) + " out of range in `" + head_ + "`");
   }
 }

@@ -139,6 +139,7 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
   std::string head_;
   bool hasRow_ = false;
+  int rowColumns_ = 0;  // the current row's column count, read once per step (checkColumn)
 };
 
 // A statement borrowed from a Database's cache; see Database::prepare. On
