@@ -23,7 +23,30 @@ constexpr std::chrono::microseconds kMinCheckInterval{200};
 
 }  // namespace
 
-int64_t threadCpuNs() { return clockNs(CLOCK_THREAD_CPUTIME_ID); }
+namespace {
+
+// The calling thread's last threadCpuNs() reading, and the monotonic time
+// (vDSO, no system call) it was taken at; cpuNs < 0: none yet.
+struct CpuReading {
+  int64_t cpuNs = -1;
+  int64_t atNs = 0;
+};
+thread_local CpuReading lastReading;
+
+}  // namespace
+
+int64_t threadCpuNs() {
+  const int64_t cpu = clockNs(CLOCK_THREAD_CPUTIME_ID);
+  lastReading = {cpu, clockNs(CLOCK_MONOTONIC)};
+  return cpu;
+}
+
+int64_t recentThreadCpuNs() {
+  if (lastReading.cpuNs >= 0 && clockNs(CLOCK_MONOTONIC) - lastReading.atNs <= kCpuReadingReuseNs) {
+    return lastReading.cpuNs;
+  }
+  return threadCpuNs();
+}
 
 Watchdog::Watchdog() : thread_([this] { run(); }) {}
 
@@ -105,7 +128,7 @@ Watchdog::Arm::Arm(Watchdog& watchdog, uint64_t cpuMs, uint64_t wallMs, std::fun
   Entry entry;
   int rc = pthread_getcpuclockid(pthread_self(), &entry.cpuClock);
   if (rc != 0) throw std::system_error(rc, std::generic_category(), "pthread_getcpuclockid");
-  entry.cpuStartNs = clockNs(entry.cpuClock);
+  entry.cpuStartNs = recentThreadCpuNs();  // the same clock as entry.cpuClock: this thread's
   cpuStartNs_ = entry.cpuStartNs;
   // Budgets beyond a day are treated as a day (no overflow of the arithmetic).
   constexpr uint64_t kDayMs = 86'400'000;

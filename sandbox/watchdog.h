@@ -87,7 +87,8 @@ class Watchdog::Arm {
   Expiry expiry();
   // Stops the watch. Idempotent; returns which budget ran out first, if any.
   Expiry disarm();
-  // The calling thread's CPU time when the watch started (threadCpuNs()).
+  // The calling thread's CPU time when the watch started
+  // (recentThreadCpuNs(): at most kCpuReadingReuseNs early).
   int64_t cpuStartNs() const { return cpuStartNs_; }
 
  private:
@@ -98,7 +99,16 @@ class Watchdog::Arm {
   Entries::iterator it_;
 };
 
-// CPU time consumed by the calling thread, in nanoseconds.
+// CPU time consumed by the calling thread, in nanoseconds. A system call:
+// a thread's CPU clock has no vDSO path.
 int64_t threadCpuNs();
+
+// threadCpuNs(), or the calling thread's last threadCpuNs() reading when it
+// was taken at most kCpuReadingReuseNs of wall time ago. CPU time cannot
+// advance faster than wall time, so the value is at most that much behind:
+// a JS worker going from one invocation's end straight to the next one's
+// start reads the clock once, not twice.
+inline constexpr int64_t kCpuReadingReuseNs = 20'000;
+int64_t recentThreadCpuNs();
 
 }  // namespace ck::sandbox

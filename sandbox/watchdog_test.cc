@@ -110,4 +110,22 @@ TEST(Watchdog, ManyThreadsEachGetTheirOwnBudget) {
 }
 
 }  // namespace
+// recentThreadCpuNs: a reading taken just before is given back (the
+// system call spared); once wall time has passed, the clock is read again.
+TEST(ThreadCpu, ARecentReadingIsReusedAndAnOlderOneIsNot) {
+  int reused = 0;
+  for (int i = 0; i < 1000; ++i) {
+    const int64_t reading = threadCpuNs();
+    if (recentThreadCpuNs() == reading) ++reused;
+  }
+  EXPECT_GT(reused, 500);  // only a preemption between the two calls makes them differ
+  const int64_t before = threadCpuNs();
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+  volatile uint64_t sink = 0;
+  while (std::chrono::steady_clock::now() < until) sink = sink + 1;  // CPU spent, no reading taken
+  const int64_t after = recentThreadCpuNs();
+  EXPECT_GT(after, before);
+  EXPECT_EQ(recentThreadCpuNs(), after) << "the fresh reading is the one reused next";
+}
+
 }  // namespace ck::sandbox
