@@ -65,8 +65,8 @@ Watchdog::Expiry AppIsolate::Impl::Run::finish() {
 InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
   InvocationResult result;
   auto wallStart = std::chrono::steady_clock::now();
-  // Reading a thread's CPU clock is a system call: the run's watch reads it
-  // once when it starts, and a refusal before any run counts none.
+  // Reading a thread's CPU clock is a system call: the start comes from the
+  // run's watch (recentThreadCpuNs), and a refusal before any run counts none.
   std::optional<int64_t> cpuStart;
   auto stamp = [&] {
     result.cpuMs = cpuStart ? static_cast<double>(threadCpuNs() - *cpuStart) / 1e6 : 0;

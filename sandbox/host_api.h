@@ -33,11 +33,10 @@ struct AnsweredRows {
 // objects with the same keys (json_rows.h: a find's page), the keys and every
 // row's values one after the other, from which JS builds the rows without
 // JSON.parse: `[text, names, values]`, or `[text]`. The strings of texts the
-// host wrote itself
-// (HostValue::jsonText) are remembered while the invocation runs: an
-// invocation that returns one of them unchanged is answered with that text,
-// unparsed and unserialised (InvocationRequest::envelope; the SDK's find
-// uses it).
+// host wrote itself (HostValue::jsonText) are remembered while the
+// invocation runs: an invocation that returns one of them unchanged is
+// answered with that text, unparsed and unserialised
+// (InvocationRequest::envelope; the SDK's find uses it).
 //
 // The invocation the call belongs to comes from the C++ side (enter/leave
 // around each invocation), never from JS. Outside an invocation (e.g. while
@@ -55,14 +54,12 @@ class HostApi {
   // REQUIRES: `invocation` outlives the matching leave().
   void enter(InvocationContext& invocation) {
     invocation_ = &invocation;
-    answered_.clear();
-    answeredBytes_ = 0;
+    forgetAnswered();
   }
   // REQUIRES: inside the isolate (the remembered strings are released).
   void leave() {
     invocation_ = nullptr;
-    answered_.clear();
-    answeredBytes_ = 0;
+    forgetAnswered();
   }
 
   Result<HostValue> call(std::string op, std::optional<nlohmann::json> args);
@@ -79,6 +76,11 @@ class HostApi {
   static constexpr size_t kRememberedTexts = 8;
 
  private:
+  void forgetAnswered() {
+    answered_.clear();
+    answeredBytes_ = 0;
+  }
+
   struct Answered {
     std::string text;
     v8::Global<v8::String> js;

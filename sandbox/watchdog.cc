@@ -21,10 +21,6 @@ int64_t clockNs(clockid_t clock) {
 // Never sleep less than this between checks of an almost spent CPU budget.
 constexpr std::chrono::microseconds kMinCheckInterval{200};
 
-}  // namespace
-
-namespace {
-
 // The calling thread's last threadCpuNs() reading, and the monotonic time
 // (vDSO, no system call) it was taken at; cpuNs < 0: none yet.
 struct CpuReading {
