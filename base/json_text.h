@@ -16,8 +16,29 @@
 
 namespace ck {
 
-// Appends `s` as a JSON string, quotes included.
-void appendJsonString(std::string& out, std::string_view s);
+// How a JSON string's characters are written between its quotes.
+enum class JsonChars : uint8_t {
+  kAscii,    // bytes below 0x80, no escape: the characters themselves
+  kUtf8,     // UTF-8 as it is, no escape
+  kEscaped,  // has escapes
+};
+
+// Appends `s` as a JSON string, quotes included; answers how its characters
+// were written.
+JsonChars appendJsonString(std::string& out, std::string_view s);
+
+// Where in `w` (eight bytes of text, the first in the low byte) a run of
+// plain JSON string characters ends: at the first quote, backslash, control
+// character or byte of 0x80 and over. Zero when there is none; else the
+// lowest set bit is that byte's high bit, at countr_zero(answer) / 8 (bytes
+// after it may be marked too, by borrows).
+inline uint64_t jsonSpecialBytes(uint64_t w) {
+  constexpr uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  const uint64_t quote = w ^ (kOnes * '"');
+  const uint64_t backslash = w ^ (kOnes * '\\');
+  return (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w) | w) & kHigh;
+}
 
 // Appends an integer.
 void appendJsonInt(std::string& out, int64_t n);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <random>
 
@@ -68,6 +70,55 @@ TEST(JsonText, NumbersRoundTrip) {
     out.clear();
     appendJsonDouble(out, d);
     EXPECT_EQ(out, "null");
+  }
+}
+
+TEST(JsonText, StringsSayHowTheirCharactersWereWritten) {
+  std::string out;
+  EXPECT_EQ(appendJsonString(out, ""), JsonChars::kAscii);
+  EXPECT_EQ(appendJsonString(out, "a plain string longer than eight bytes"), JsonChars::kAscii);
+  EXPECT_EQ(appendJsonString(out, "caf\xC3\xA9 with UTF-8 past the first word"), JsonChars::kUtf8);
+  EXPECT_EQ(appendJsonString(out, "lone \x80 byte, replaced"), JsonChars::kUtf8);
+  EXPECT_EQ(appendJsonString(out, "twelve bytes\n"), JsonChars::kEscaped);
+  EXPECT_EQ(appendJsonString(out, "caf\xC3\xA9 \"quoted\""), JsonChars::kEscaped);
+}
+
+// appendJsonDouble's short path for values like 12.34 must give to_chars's
+// text exactly; values near and between them go the long way.
+TEST(JsonText, DoublesAreWrittenAsToCharsWritesThem) {
+  auto reference = [](double d) {
+    char buf[32];
+    return std::string(buf, std::to_chars(buf, buf + sizeof buf, d).ptr);
+  };
+  auto check = [&](double d) {
+    std::string out;
+    appendJsonDouble(out, d);
+    ASSERT_EQ(out, reference(d)) << "for " << std::hexfloat << d;
+  };
+  const double cases[] = {0.5,   0.001, 0.0015, 0.01,  0.1,      0.125,   1.5,    12.34,  99.99,
+                          0.999, 1.001, 1.0001, 2.5e-4, 123.456, 1e14 + 0.5, 999999999999999.9,
+                          1e15 - 0.125, 0.3,  0.7,   1.1,   1e-3 + 1e-18};
+  for (double d : cases) {
+    check(d);
+    check(-d);
+    check(std::nextafter(d, 0.0));
+    check(std::nextafter(d, 1e300));
+  }
+  std::mt19937_64 rng(20261129);
+  const double powers[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+  for (int round = 0; round < 300000; ++round) {
+    // m / 10^k for m of 1 to 16 digits.
+    const uint64_t limit = uint64_t{1} << (1 + rng() % 53);
+    const double m = static_cast<double>(rng() % limit);
+    const double d = m / powers[rng() % 7];
+    check(d);
+    check(-d);
+    check(std::nextafter(d, 1e300));
+    // Any double at all.
+    double any;
+    const uint64_t bits = rng();
+    std::memcpy(&any, &bits, sizeof any);
+    if (std::isfinite(any)) check(any);
   }
 }
 
