@@ -23,7 +23,8 @@ Result<AnsweredRows> HostApi::callRows(std::string op, std::optional<nlohmann::j
   Result<HostValue> result = call(std::move(op), std::move(args));
   if (!result.ok()) return result.status();
   if (!result->isText()) return AnsweredRows{dumpJson(result->value())};
-  return AnsweredRows{std::move(*result).text(), this};
+  std::optional<FlatRows> rows = std::move(result->flatRows());
+  return AnsweredRows{std::move(*result).text(), this, std::move(rows)};
 }
 
 void HostApi::remember(v8::Isolate* isolate, const std::string& text, v8::Local<v8::String> js) {
@@ -57,18 +58,19 @@ namespace {
 
 // A row's value as JSON.parse would make it, in *out; false only when V8
 // cannot allocate. `scratch` holds an escaped string's decoded characters.
-bool cellToJs(v8::Isolate* isolate, const RowCell& cell, std::string* scratch, v8::Local<v8::Value>* out) {
+bool cellToJs(v8::Isolate* isolate, std::string_view text, const FlatCell& cell, std::string* scratch,
+              v8::Local<v8::Value>* out) {
   switch (cell.kind) {
-    case RowCell::Kind::kNull: *out = v8::Null(isolate); return true;
-    case RowCell::Kind::kFalse: *out = v8::False(isolate); return true;
-    case RowCell::Kind::kTrue: *out = v8::True(isolate); return true;
-    case RowCell::Kind::kNumber: *out = v8::Number::New(isolate, cell.number); return true;
-    case RowCell::Kind::kString: break;
+    case FlatCell::Kind::kNull: *out = v8::Null(isolate); return true;
+    case FlatCell::Kind::kFalse: *out = v8::False(isolate); return true;
+    case FlatCell::Kind::kTrue: *out = v8::True(isolate); return true;
+    case FlatCell::Kind::kNumber: *out = v8::Number::New(isolate, cell.number); return true;
+    case FlatCell::Kind::kString: break;
   }
-  std::string_view chars = cell.text;
+  std::string_view chars = cell.text.in(text);
   v8::Local<v8::String> s;
   switch (cell.chars) {
-    case RowCell::Chars::kAscii:
+    case JsonChars::kAscii:
       if (!v8::String::NewFromOneByte(isolate, reinterpret_cast<const uint8_t*>(chars.data()),
                                       v8::NewStringType::kNormal, static_cast<int>(chars.size()))
                .ToLocal(&s)) {
@@ -76,12 +78,12 @@ bool cellToJs(v8::Isolate* isolate, const RowCell& cell, std::string* scratch, v
       }
       *out = s;
       return true;
-    case RowCell::Chars::kEscaped:
+    case JsonChars::kEscaped:
       scratch->clear();
-      decodeJsonString(cell.text, scratch);  // cannot fail: readFlatRows decoded it once
+      decodeJsonString(chars, scratch);  // cannot fail: its writer or readFlatRows decoded it
       chars = *scratch;
       break;
-    case RowCell::Chars::kUtf8: break;
+    case JsonChars::kUtf8: break;
   }
   if (!jsString(isolate, chars).ToLocal(&s)) return false;
   *out = s;
@@ -95,14 +97,16 @@ v8::MaybeLocal<v8::Value> JsConvert<AnsweredRows>::toJs(v8::Local<v8::Context> c
   v8::Local<v8::String> js;
   if (!jsString(isolate, answer.text).ToLocal(&js)) return {};
   if (answer.keeper != nullptr) answer.keeper->remember(isolate, answer.text, js);
-  std::optional<FlatRows> rows = readFlatRows(answer.text);
-  if (!rows) {
+  std::optional<FlatRows> read;
+  if (!answer.rows) read = readFlatRows(answer.text);
+  const FlatRows* rows = answer.rows ? &*answer.rows : read ? &*read : nullptr;
+  if (rows == nullptr) {
     v8::Local<v8::Value> only = js;
     return v8::Array::New(isolate, &only, 1);
   }
   std::vector<v8::Local<v8::Value>> names(rows->names.size());
   for (size_t i = 0; i < names.size(); ++i) {
-    const std::string_view name = rows->names[i];
+    const std::string_view name = rows->names[i].in(answer.text);
     v8::Local<v8::String> s;
     if (!v8::String::NewFromUtf8(isolate, name.data(), v8::NewStringType::kInternalized, static_cast<int>(name.size()))
              .ToLocal(&s)) {
@@ -113,7 +117,7 @@ v8::MaybeLocal<v8::Value> JsConvert<AnsweredRows>::toJs(v8::Local<v8::Context> c
   std::vector<v8::Local<v8::Value>> values(rows->cells.size());
   std::string scratch;
   for (size_t i = 0; i < values.size(); ++i) {
-    if (!cellToJs(isolate, rows->cells[i], &scratch, &values[i])) return {};
+    if (!cellToJs(isolate, answer.text, rows->cells[i], &scratch, &values[i])) return {};
   }
   v8::Local<v8::Value> parts[] = {js, v8::Array::New(isolate, names.data(), static_cast<int>(names.size())),
                                   v8::Array::New(isolate, values.data(), static_cast<int>(values.size()))};

@@ -20,9 +20,12 @@ class HostApi;
 
 // Host.callRows's answer: its text, made a V8 string once. With a `keeper`,
 // that string is remembered as one the host answered (HostApi::answeredText).
+// `rows`: where the text's keys and values are, when its writer said so;
+// otherwise the text is read for them.
 struct AnsweredRows {
   std::string text;
   HostApi* keeper = nullptr;
+  std::optional<FlatRows> rows;
 };
 
 // What JS reaches the host through: `Host.call(op, args)` returns a settled

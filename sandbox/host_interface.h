@@ -1,11 +1,13 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 #include <nlohmann/json.hpp>
 
+#include "base/flat_rows.h"
 #include "base/status.h"
 
 namespace ck::sandbox {
@@ -24,20 +26,24 @@ class InvocationContext {
 // reaches JS through V8's JSON parser with no nlohmann value in between, or
 // as the text itself through `Host.callRows` (host_api.h), which also reads a
 // page of flat rows into values for JS to build the rows from.
-// REQUIRES for text: valid JSON, as the host's own serialisers write it.
+// REQUIRES for text: valid JSON, as the host's own serialisers write it; and
+// `rows`, when given, exactly where that text's keys and values are (the
+// writer's record, which spares reading the page again).
 class HostValue {
  public:
   HostValue(nlohmann::json value) : value_(std::move(value)) {}  // NOLINT: implicit by design
-  static HostValue jsonText(std::string text) {
+  static HostValue jsonText(std::string text, std::optional<FlatRows> rows = std::nullopt) {
     HostValue v(nullptr);
     v.text_ = std::move(text);
     v.isText_ = true;
+    v.rows_ = std::move(rows);
     return v;
   }
 
   bool isText() const { return isText_; }
   const std::string& text() const& { return text_; }   // REQUIRES: isText()
   std::string text() && { return std::move(text_); }    // REQUIRES: isText()
+  std::optional<FlatRows>& flatRows() { return rows_; }  // REQUIRES: isText()
   const nlohmann::json& value() const { return value_; }  // REQUIRES: !isText()
   // The value whichever way it is held (parses text; for tests and logs).
   nlohmann::json toJson() const { return isText_ ? nlohmann::json::parse(text_) : value_; }
@@ -45,6 +51,7 @@ class HostValue {
  private:
   nlohmann::json value_;
   std::string text_;
+  std::optional<FlatRows> rows_;
   bool isText_ = false;
 };
 

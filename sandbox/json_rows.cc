@@ -10,19 +10,7 @@ namespace {
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 
-// The bytes of `w` (eight bytes of text, the first in the lowest byte)
-// that are a quote, a backslash, a control character or above ASCII, as
-// their high bits; zero when there are none, so a string is read past all
-// eight at once. Exact about the lowest such byte (the classic "has a zero
-// byte" arithmetic may also flag bytes above it, which nothing reads).
-uint64_t specialBytes(uint64_t w) {
-  constexpr uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr uint64_t kHigh = 0x8080808080808080ULL;
-  const uint64_t quote = w ^ (kOnes * '"');
-  const uint64_t backslash = w ^ (kOnes * '\\');
-  return (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w) | w) & kHigh;
-}
-static_assert(std::endian::native == std::endian::little, "specialBytes reads the first byte from the low end");
+static_assert(std::endian::native == std::endian::little, "jsonSpecialBytes reads the first byte from the low end");
 
 // 10^0 .. 10^15, each exact in a double.
 constexpr double kPowersOf10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -67,7 +55,7 @@ class Reader {
     return pos_ == text_.size();
   }
 
-  bool string(std::string_view* raw, RowCell::Chars* chars) {
+  bool string(TextSpan* raw, JsonChars* chars) {
     if (!eat('"')) return false;
     const size_t start = pos_;
     bool escaped = false;
@@ -76,7 +64,7 @@ class Reader {
       while (pos_ + 8 <= text_.size()) {
         uint64_t w;
         std::memcpy(&w, text_.data() + pos_, 8);
-        const uint64_t special = specialBytes(w);
+        const uint64_t special = jsonSpecialBytes(w);
         if (special != 0) {
           pos_ += static_cast<size_t>(std::countr_zero(special)) / 8;
           break;
@@ -95,30 +83,30 @@ class Reader {
       if (c >= 0x80) ascii = false;
       ++pos_;
     }
-    *raw = text_.substr(start, pos_ - start);
+    *raw = {static_cast<uint32_t>(start), static_cast<uint32_t>(pos_ - start)};
     ++pos_;
     if (escaped) {
       scratch_.clear();
-      if (!decodeJsonString(*raw, &scratch_)) return false;
-      *chars = RowCell::Chars::kEscaped;
+      if (!decodeJsonString(raw->in(text_), &scratch_)) return false;
+      *chars = JsonChars::kEscaped;
     } else {
-      *chars = ascii ? RowCell::Chars::kAscii : RowCell::Chars::kUtf8;
+      *chars = ascii ? JsonChars::kAscii : JsonChars::kUtf8;
     }
     return true;
   }
 
-  bool value(RowCell* cell) {
+  bool value(FlatCell* cell) {
     skipSpace();
     if (pos_ == text_.size()) return false;
     switch (text_[pos_]) {
-      case 'n': return word("null", RowCell::Kind::kNull, cell);
-      case 'f': return word("false", RowCell::Kind::kFalse, cell);
-      case 't': return word("true", RowCell::Kind::kTrue, cell);
+      case 'n': return word("null", FlatCell::Kind::kNull, cell);
+      case 'f': return word("false", FlatCell::Kind::kFalse, cell);
+      case 't': return word("true", FlatCell::Kind::kTrue, cell);
       case '"':
-        cell->kind = RowCell::Kind::kString;
+        cell->kind = FlatCell::Kind::kString;
         return string(&cell->text, &cell->chars);
       default:
-        cell->kind = RowCell::Kind::kNumber;
+        cell->kind = FlatCell::Kind::kNumber;
         return number(&cell->number);
     }
   }
@@ -131,7 +119,7 @@ class Reader {
     }
   }
 
-  bool word(std::string_view w, RowCell::Kind kind, RowCell* cell) {
+  bool word(std::string_view w, FlatCell::Kind kind, FlatCell* cell) {
     if (text_.substr(pos_, w.size()) != w) return false;
     pos_ += w.size();
     cell->kind = kind;
@@ -279,6 +267,7 @@ bool decodeJsonString(std::string_view raw, std::string* out) {
 }
 
 std::optional<FlatRows> readFlatRows(std::string_view text) {
+  if (text.size() > kMaxFlatRowsText) return std::nullopt;
   Reader r(text);
   if (!r.eat('[')) return std::nullopt;
   FlatRows rows;
@@ -289,15 +278,15 @@ std::optional<FlatRows> readFlatRows(std::string_view text) {
     if (!r.eat('}')) {
       do {
         if (row == 0) {
-          std::string_view key;
-          RowCell::Chars chars;
-          if (!r.string(&key, &chars) || chars == RowCell::Chars::kEscaped) return std::nullopt;
+          TextSpan key;
+          JsonChars chars;
+          if (!r.string(&key, &chars) || chars == JsonChars::kEscaped) return std::nullopt;
           rows.names.push_back(key);
-        } else if (column >= rows.names.size() || !r.key(rows.names[column])) {
+        } else if (column >= rows.names.size() || !r.key(rows.names[column].in(text))) {
           return std::nullopt;
         }
         if (!r.eat(':')) return std::nullopt;
-        RowCell cell;
+        FlatCell cell;
         if (!r.value(&cell)) return std::nullopt;
         rows.cells.push_back(cell);
         ++column;

@@ -119,9 +119,10 @@ Result<sandbox::HostValue> dataFind(DataService& data, const Principal& principa
   query.props = *props;
   query.pageSize = *pageSize;
   query.offset = *offset;
+  query.flatCells = true;  // Host.callRows builds rows from them (Host.call ignores them)
   Result<storage::RowsText> rows = data.findText(principal, call, *table, std::move(query));
   if (!rows.ok()) return rows.status();
-  return sandbox::HostValue::jsonText(std::move(rows->json));
+  return sandbox::HostValue::jsonText(std::move(rows->json), std::move(rows->flat));
 }
 
 Result<json> dataCall(DataService& data, const Principal& principal, const CallInfo& call, std::string_view op,

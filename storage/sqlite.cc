@@ -200,7 +200,7 @@ std::string Statement::columnName(int index) const {
 }
 
 ColumnType Statement::columnType(int index) const {
-  checkColumn(index, true);
+  checkRowColumn(index);
   switch (sqlite3_column_type(stmt_, index)) {
     case SQLITE_INTEGER: return ColumnType::kInteger;
     case SQLITE_FLOAT: return ColumnType::kFloat;
@@ -213,19 +213,19 @@ ColumnType Statement::columnType(int index) const {
 bool Statement::columnIsNull(int index) const { return columnType(index) == ColumnType::kNull; }
 
 int64_t Statement::columnInt64(int index) const {
-  checkColumn(index, true);
+  checkRowColumn(index);
   return sqlite3_column_int64(stmt_, index);
 }
 
 double Statement::columnDouble(int index) const {
-  checkColumn(index, true);
+  checkRowColumn(index);
   return sqlite3_column_double(stmt_, index);
 }
 
 std::string Statement::columnText(int index) const { return std::string(columnTextView(index)); }
 
 std::string_view Statement::columnTextView(int index) const {
-  checkColumn(index, true);
+  checkRowColumn(index);
   // text first, then bytes: the documented order for a stable length.
   const unsigned char* text = sqlite3_column_text(stmt_, index);
   int size = sqlite3_column_bytes(stmt_, index);
@@ -234,7 +234,7 @@ std::string_view Statement::columnTextView(int index) const {
 }
 
 std::vector<uint8_t> Statement::columnBlob(int index) const {
-  checkColumn(index, true);
+  checkRowColumn(index);
   const void* data = sqlite3_column_blob(stmt_, index);
   int size = sqlite3_column_bytes(stmt_, index);
   if (data == nullptr) return {};

@@ -135,6 +135,13 @@ class Statement {
  private:
   void check(int rc) const;  // throws SqliteError unless rc is SQLITE_OK
   void checkColumn(int index, bool needRow) const;
+  // checkColumn(index, true) with its test inline: row values are read per
+  // cell of every row.
+  void checkRowColumn(int index) const {
+    if (!hasRow_ || static_cast<unsigned>(index) >= static_cast<unsigned>(rowColumns_)) [[unlikely]] {
+      checkColumn(index, true);
+    }
+  }
 
   sqlite3_stmt* stmt_ = nullptr;
   std::string head_;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/flat_rows.h"
 #include "base/status.h"
 #include "storage/schema.h"
 #include "storage/table_schema_store.h"
@@ -43,6 +44,7 @@ struct FindQuery {
   std::vector<std::string> excludeProps;
   std::optional<std::string> ownerNarrowing;  // only rows whose ownerId is this, filtered in SQL
   std::vector<std::string> withheld;  // columns never read, whatever props says (Users' password)
+  bool flatCells = false;  // findText also records where the page's values are (RowsText::flat)
 };
 
 struct FindByIdQuery {
@@ -53,9 +55,13 @@ struct FindByIdQuery {
 };
 
 // A page of rows as JSON text (an array), and how many rows it holds.
+// `flat`: where its keys and values are (base/flat_rows.h), when the query
+// asked (FindQuery::flatCells), every value is flat (no json column's value)
+// and there is at least a row.
 struct RowsText {
   std::string json;
   size_t count = 0;
+  std::optional<FlatRows> flat;
 };
 
 // The table store: an app's user tables, their schema and their rows, as the

@@ -45,55 +45,77 @@ json readRow(const Statement& stmt, const std::vector<ColumnInfo>& columns, cons
 // readRow's object as JSON text, keys in the same (byte) order as the DOM
 // dumps them: the columns sorted by name, `___class` among them. Everything
 // but the values is the same for every row of a find, so it is written once:
-// a row is each field's fixed text then its value, then the tail.
+// a row is each member's fixed text then its value, then `}`. Each row can
+// also be recorded as flat cells of the page (base/flat_rows.h).
 class RowLayout {
  public:
   RowLayout(const std::vector<ColumnInfo>& columns, const std::string& table) {
     std::vector<size_t> byName(columns.size());
     for (size_t i = 0; i < byName.size(); ++i) byName[i] = i;
     std::sort(byName.begin(), byName.end(), [&](size_t a, size_t b) { return columns[a].name < columns[b].name; });
-    std::string classMember;
-    appendJsonString(classMember, kClassProperty);
-    classMember += ':';
-    appendJsonString(classMember, table);
-    std::string text = "{";  // what comes before the next value
+    classChars_ = appendJsonString(classValue_, table);
     bool classDone = false;
     for (size_t i : byName) {
       if (!classDone && std::string_view(columns[i].name) > kClassProperty) {
-        text += classMember;
-        text += ',';
+        addMember(kClassProperty, kClassMember, ValueType::kString);
         classDone = true;
       }
-      appendJsonString(text, columns[i].name);
-      text += ':';
-      fields_.push_back({std::move(text), static_cast<int>(i), columns[i].type});
-      text = ",";
+      addMember(columns[i].name, static_cast<int>(i), columns[i].type);
     }
-    // `text` is "{" when no column was selected, else ",".
-    if (classDone) {
-      text.clear();
-    } else {
-      text += classMember;
-    }
-    tail_ = std::move(text) + "}";
+    if (!classDone) addMember(kClassProperty, kClassMember, ValueType::kString);
   }
 
-  void append(std::string& out, const Statement& stmt) const {
-    for (const Field& f : fields_) {
-      out += f.before;
-      appendStoredValue(out, stmt, f.column, f.type);
+  // Appends the current row of `stmt`. With `flat`: appends its cells, and
+  // on the first row (no cells yet) its keys; false when the row is not
+  // flat, `flat` then being unspecified.
+  bool append(std::string& out, const Statement& stmt, FlatRows* flat) const {
+    const bool names = flat != nullptr && flat->cells.empty();
+    for (size_t m = 0; m < members_.size(); ++m) {
+      const Member& member = members_[m];
+      if (names && flat != nullptr) flat->names.push_back({static_cast<uint32_t>(out.size() + 2), member.keyLength});
+      out += member.before;
+      std::optional<FlatCell> cell;
+      if (member.column == kClassMember) {
+        cell.emplace();
+        cell->kind = FlatCell::Kind::kString;
+        cell->chars = classChars_;
+        cell->text = {static_cast<uint32_t>(out.size() + 1), static_cast<uint32_t>(classValue_.size() - 2)};
+        out += classValue_;
+      } else {
+        cell = appendStoredValue(out, stmt, member.column, member.type);
+      }
+      if (flat != nullptr) {
+        if (!cell || !keysFlat_) flat = nullptr;
+        else flat->cells.push_back(*cell);
+      }
     }
-    out += tail_;
+    out += '}';
+    return flat != nullptr;
   }
 
  private:
-  struct Field {
-    std::string before;  // `{` or `,`, ___class's member when it sorts here, the key, `:`
-    int column;
+  static constexpr int kClassMember = -1;
+
+  struct Member {
+    std::string before;  // `{` or `,`, then the key and `:`
+    uint32_t keyLength;
+    int column;  // kClassMember for `___class`
     ValueType type;
   };
-  std::vector<Field> fields_;
-  std::string tail_;
+
+  void addMember(std::string_view key, int column, ValueType type) {
+    std::string before = members_.empty() ? "{" : ",";
+    // Column names follow the name grammar, so none needs an escape; a
+    // flat row's keys must have none.
+    if (appendJsonString(before, key) == JsonChars::kEscaped) keysFlat_ = false;
+    before += ':';
+    members_.push_back({std::move(before), static_cast<uint32_t>(key.size()), column, type});
+  }
+
+  std::vector<Member> members_;
+  std::string classValue_;  // the table's name as a JSON string
+  JsonChars classChars_ = JsonChars::kAscii;
+  bool keysFlat_ = true;
 };
 
 }  // namespace
@@ -194,15 +216,26 @@ Result<json> TableStore::find(std::string_view table, const FindQuery& query) {
 Result<RowsText> TableStore::findText(std::string_view table, const FindQuery& query) {
   RowsText out;
   out.json = "[";
+  if (query.flatCells) out.flat.emplace();
   std::optional<RowLayout> layout;
   Status s = eachFound(table, query, [&](const Statement& stmt, const Selection& selection, const std::string& name) {
     if (!layout) layout.emplace(selection.columns, name);
     if (out.count > 0) out.json += ',';
-    layout->append(out.json, stmt);
-    ++out.count;
+    const size_t before = out.json.size();
+    if (!layout->append(out.json, stmt, out.flat ? &*out.flat : nullptr)) out.flat.reset();
+    if (++out.count == 1) {
+      // Rows are about the same size: room for the page at once.
+      const auto rows = static_cast<size_t>(std::min<int64_t>(query.pageSize, 100));
+      out.json.reserve(before + (out.json.size() - before + 1) * rows * 5 / 4);
+      if (out.flat) out.flat->cells.reserve(out.flat->cells.size() * rows);
+    }
   });
   if (!s.ok()) return s;
   out.json += ']';
+  // A FlatRows holds at least one row with at least one key.
+  if (out.count == 0 || out.json.size() > kMaxFlatRowsText || (out.flat && out.flat->names.empty())) {
+    out.flat.reset();
+  }
   return out;
 }
 

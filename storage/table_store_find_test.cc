@@ -169,6 +169,62 @@ TEST_F(TableStoreTest, FindTextIsFindsRowsAsText) {
   EXPECT_EQ(store_->findText("Mixed", FindQuery{.where = "nope = 1"}).status().code(), ErrorCode::kInvalidWhere);
 }
 
+// With flatCells, findText says where each key and value of its page is,
+// and what each value is, as a JSON parser reads the text.
+TEST_F(TableStoreTest, FindTextRecordsWhereEachValueIs) {
+  ASSERT_TRUE(store_->declareTable("Flat", {{"when", ValueType::kDate}}).ok());
+  put("Flat", {{"s", "plain"}, {"n", 42}, {"x", 12.34}, {"b", true}, {"when", 1700000000000LL}});
+  put("Flat", {{"s", "caf\xC3\xA9"}, {"n", -9007199254740991LL}, {"x", -2.5e-7}, {"b", false}});
+  put("Flat", {{"s", "quote \" tab \t \x01 and a lone \x80"}, {"x", 1e300}});
+  put("Flat", {{"s", ""}, {"n", 0.1}});
+  const std::vector<FindQuery> queries = {
+      FindQuery{.flatCells = true},
+      FindQuery{.props = {"s", "___class"}, .flatCells = true},
+      FindQuery{.props = {"___class"}, .flatCells = true},
+      FindQuery{.sortBy = {"x desc"}, .pageSize = 3, .offset = 1, .flatCells = true},
+  };
+  for (const FindQuery& q : queries) {
+    Result<RowsText> page = store_->findText("Flat", q);
+    ASSERT_TRUE(page.ok());
+    ASSERT_TRUE(page->flat.has_value()) << page->json;
+    const std::string_view text = page->json;
+    const FlatRows& flat = *page->flat;
+    const nlohmann::ordered_json rows = nlohmann::ordered_json::parse(text);
+    ASSERT_EQ(flat.cells.size(), rows.size() * flat.names.size());
+    size_t k = 0;
+    for (const auto& row : rows) {
+      size_t j = 0;
+      for (const auto& [key, value] : row.items()) {
+        ASSERT_LT(j, flat.names.size());
+        EXPECT_EQ(flat.names[j++].in(text), key);
+        const FlatCell& cell = flat.cells[k++];
+        if (value.is_null()) {
+          EXPECT_EQ(cell.kind, FlatCell::Kind::kNull);
+        } else if (value.is_boolean()) {
+          EXPECT_EQ(cell.kind, value.get<bool>() ? FlatCell::Kind::kTrue : FlatCell::Kind::kFalse);
+        } else if (value.is_number()) {
+          EXPECT_EQ(cell.kind, FlatCell::Kind::kNumber);
+          EXPECT_EQ(cell.number, value.get<double>()) << key;
+        } else {
+          ASSERT_EQ(cell.kind, FlatCell::Kind::kString);
+          const std::string_view raw = cell.text.in(text);
+          EXPECT_EQ(nlohmann::json::parse("\"" + std::string(raw) + "\""), value);
+          const bool escaped = raw.find('\\') != std::string_view::npos;
+          const bool ascii = std::all_of(raw.begin(), raw.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+          EXPECT_EQ(cell.chars, escaped ? JsonChars::kEscaped : ascii ? JsonChars::kAscii : JsonChars::kUtf8) << raw;
+        }
+      }
+      EXPECT_EQ(j, flat.names.size());
+    }
+  }
+  // Not asked, no rows, or a json column's value: no cells.
+  EXPECT_FALSE(store_->findText("Flat", {})->flat);
+  EXPECT_FALSE(store_->findText("Flat", FindQuery{.where = "n = 12345", .flatCells = true})->flat);
+  put("Flat", {{"doc", {{"k", 1}}}});
+  EXPECT_FALSE(store_->findText("Flat", FindQuery{.flatCells = true})->flat);
+  EXPECT_TRUE(store_->findText("Flat", FindQuery{.excludeProps = {"doc"}, .flatCells = true})->flat);
+}
+
 // A withheld column is never read, whatever props asks for.
 TEST_F(TableStoreTest, WithheldColumnsAreNeverReturned) {
   std::string id = put("Account", {{"email", "a@example.com"}, {"secret", "hash"}})["objectId"];

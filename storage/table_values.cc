@@ -177,24 +177,47 @@ json readStoredValue(const Statement& stmt, int index, ValueType type) {
   return nullptr;
 }
 
-void appendStoredValue(std::string& out, const Statement& stmt, int index, ValueType type) {
+std::optional<FlatCell> appendStoredValue(std::string& out, const Statement& stmt, int index, ValueType type) {
+  FlatCell cell;
   if (stmt.columnIsNull(index)) {
     out += "null";
-    return;
+    return cell;
   }
   switch (type) {
-    case ValueType::kString: appendJsonString(out, stmt.columnTextView(index)); return;
-    case ValueType::kNumber: {
-      double d = stmt.columnDouble(index);
-      if (d == std::trunc(d) && std::fabs(d) <= kMaxExactInteger) {
-        appendJsonInt(out, static_cast<int64_t>(d));
-      } else {
-        appendJsonDouble(out, d);
-      }
-      return;
+    case ValueType::kString: {
+      const size_t start = out.size() + 1;  // past the opening quote
+      cell.kind = FlatCell::Kind::kString;
+      cell.chars = appendJsonString(out, stmt.columnTextView(index));
+      cell.text = {static_cast<uint32_t>(start), static_cast<uint32_t>(out.size() - 1 - start)};
+      return cell;
     }
-    case ValueType::kBoolean: out += stmt.columnInt64(index) != 0 ? "true" : "false"; return;
-    case ValueType::kDate: appendJsonInt(out, stmt.columnInt64(index)); return;
+    case ValueType::kNumber: {
+      const double d = stmt.columnDouble(index);
+      cell.kind = FlatCell::Kind::kNumber;
+      if (d == std::trunc(d) && std::fabs(d) <= kMaxExactInteger) {
+        const auto n = static_cast<int64_t>(d);
+        appendJsonInt(out, n);
+        cell.number = static_cast<double>(n);  // -0 is written, and read, as 0
+      } else {
+        appendJsonDouble(out, d);  // null when not finite
+        cell.kind = std::isfinite(d) ? FlatCell::Kind::kNumber : FlatCell::Kind::kNull;
+        cell.number = d;
+      }
+      return cell;
+    }
+    case ValueType::kBoolean: {
+      const bool b = stmt.columnInt64(index) != 0;
+      out += b ? "true" : "false";
+      cell.kind = b ? FlatCell::Kind::kTrue : FlatCell::Kind::kFalse;
+      return cell;
+    }
+    case ValueType::kDate: {
+      const int64_t ms = stmt.columnInt64(index);
+      appendJsonInt(out, ms);
+      cell.kind = FlatCell::Kind::kNumber;
+      cell.number = static_cast<double>(ms);  // rounded as reading the digits would
+      return cell;
+    }
     case ValueType::kJson: {
       // The store writes compact JSON (nlohmann's dump), so valid text goes
       // out as it is; a value that is not JSON (written by another tool)
@@ -205,10 +228,11 @@ void appendStoredValue(std::string& out, const Statement& stmt, int index, Value
       } else {
         appendJsonString(out, text);
       }
-      return;
+      return std::nullopt;
     }
   }
   out += "null";
+  return cell;
 }
 
 std::string RowFilter::sql() const {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/flat_rows.h"
 #include "base/status.h"
 #include "storage/schema.h"
 #include "storage/where.h"
@@ -60,8 +61,10 @@ void requireParameterCount(const Statement& stmt, int count);
 nlohmann::json readStoredValue(const Statement& stmt, int index, ValueType type);
 // The same value appended to `out` as JSON text (what dumping
 // readStoredValue's result gives, but for the order of keys inside a json
-// column written by another tool).
-void appendStoredValue(std::string& out, const Statement& stmt, int index, ValueType type);
+// column written by another tool). Answers the value as a cell of a page of
+// flat rows (base/flat_rows.h) whose text is `out`, or nullopt for a json
+// column's value, which a flat row cannot hold.
+std::optional<FlatCell> appendStoredValue(std::string& out, const Statement& stmt, int index, ValueType type);
 
 // The rows a find, count or bulk write acts on: the compiled where clause
 // and, when the access layer narrowed the request to the caller's rows, the
