@@ -94,7 +94,7 @@ class AppIsolate::Impl {
                       v8::Local<v8::Value>* receiver);
   void settle(v8::Local<v8::Context> context, v8::TryCatch& tryCatch, v8::MaybeLocal<v8::Value> returned,
               bool envelope, Run& run, InvocationResult& result);
-  ToJson writeEnvelope(v8::Local<v8::Context> context, v8::Local<v8::Object> envelope, size_t maxBytes,
+  ToJson writeEnvelope(v8::Local<v8::Context> context, v8::Local<v8::Array> envelope, size_t maxBytes,
                        std::string* out);
   void reportRejections(v8::Local<v8::Context> context, v8::Local<v8::Value> returned, InvocationResult& result);
 

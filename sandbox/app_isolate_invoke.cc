@@ -66,10 +66,12 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
   InvocationResult result;
   auto wallStart = std::chrono::steady_clock::now();
   // Reading a thread's CPU clock is a system call: the start comes from the
-  // run's watch (recentThreadCpuNs), and a refusal before any run counts none.
+  // run's watch (recentThreadCpuNs), a refusal before any run counts none,
+  // and a success is measured only when asked.
   std::optional<int64_t> cpuStart;
   auto stamp = [&] {
-    result.cpuMs = cpuStart ? static_cast<double>(threadCpuNs() - *cpuStart) / 1e6 : 0;
+    const bool measure = cpuStart && (request.measureCpu || !result.status.ok());
+    result.cpuMs = measure ? static_cast<double>(threadCpuNs() - *cpuStart) / 1e6 : 0;
     result.wallMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - wallStart).count();
   };
   if (retired_) {
@@ -193,38 +195,35 @@ Status AppIsolate::Impl::findFunction(v8::Local<v8::Context> context, const std:
   return Status(ErrorCode::kNoSuchFunction, "No function " + quotedName(name) + " is exported by the bundle");
 }
 
-// InvocationRequest::envelope: the members but `value` as JSON.stringify
-// writes them, then `value`: the host's own text when `valueJson` is a string
-// it answered, else the value serialised. Both leave the object first, set to
-// undefined, which JSON.stringify omits (deleting would turn the object into
-// a slow dictionary first).
-ToJson AppIsolate::Impl::writeEnvelope(v8::Local<v8::Context> context, v8::Local<v8::Object> envelope,
+// InvocationRequest::envelope: `extra`'s members as JSON.stringify writes
+// them, then `value`: the host's own text when `valueJson` is a string it
+// answered, else the value serialised.
+ToJson AppIsolate::Impl::writeEnvelope(v8::Local<v8::Context> context, v8::Local<v8::Array> envelope,
                                        size_t maxBytes, std::string* out) {
-  v8::Local<v8::String> valueKey = v8::String::NewFromUtf8Literal(isolate_, "value");
-  v8::Local<v8::String> textKey = v8::String::NewFromUtf8Literal(isolate_, "valueJson");
-  v8::Local<v8::Value> undefined = v8::Undefined(isolate_);
-  auto take = [&](v8::Local<v8::String> key, v8::Local<v8::Value>* member) {
-    v8::Maybe<bool> own = envelope->HasOwnProperty(context, key);
-    if (own.IsNothing()) return false;
-    if (!own.FromJust()) return true;
-    return envelope->Get(context, key).ToLocal(member) && envelope->Set(context, key, undefined).IsJust();
-  };
-  v8::Local<v8::Value> value = undefined;
-  v8::Local<v8::Value> text = undefined;
-  if (!take(valueKey, &value) || !take(textKey, &text)) return ToJson::kThrew;
-
-  ToJson written = v8ToJsonText(context, envelope, out, maxBytes);
-  if (written != ToJson::kOk) return written;
-  if (out->size() < 2 || out->front() != '{') return ToJson::kInvalid;  // a toJSON made it something else
-  out->pop_back();  // '}'
-  if (out->size() > 1) *out += ',';
+  v8::Local<v8::Value> value;
+  v8::Local<v8::Value> text;
+  v8::Local<v8::Value> extra;
+  if (!envelope->Get(context, 0).ToLocal(&value) || !envelope->Get(context, 1).ToLocal(&text) ||
+      !envelope->Get(context, 2).ToLocal(&extra)) {
+    return ToJson::kThrew;
+  }
+  if (extra->IsUndefined()) {
+    *out = "{";
+  } else {
+    if (!extra->IsObject() || extra->IsArray()) return ToJson::kInvalid;
+    ToJson written = v8ToJsonText(context, extra, out, maxBytes);
+    if (written != ToJson::kOk) return written;
+    if (out->size() < 2 || out->front() != '{') return ToJson::kInvalid;  // a toJSON made it something else
+    out->pop_back();  // '}'
+    if (out->size() > 1) *out += ',';
+  }
   *out += "\"value\":";
   const std::string* answered = text->IsString() ? hostApi_.answeredText(text.As<v8::String>()) : nullptr;
   if (answered != nullptr) {
     *out += *answered;
   } else {
     std::string valueText;
-    written = v8ToJsonText(context, value, &valueText, maxBytes);
+    ToJson written = v8ToJsonText(context, value, &valueText, maxBytes);
     if (written == ToJson::kUndefined) {
       valueText = "null";
     } else if (written != ToJson::kOk) {
@@ -272,8 +271,8 @@ void AppIsolate::Impl::settle(v8::Local<v8::Context> context, v8::TryCatch& tryC
   }
   std::string json;
   const size_t maxBytes = options_.limits.resultBytes;
-  ToJson written = envelope && value->IsObject() ? writeEnvelope(context, value.As<v8::Object>(), maxBytes, &json)
-                                                 : v8ToJsonText(context, value, &json, maxBytes);
+  ToJson written = envelope && value->IsArray() ? writeEnvelope(context, value.As<v8::Array>(), maxBytes, &json)
+                                                : v8ToJsonText(context, value, &json, maxBytes);
   switch (written) {
     case ToJson::kOk:
       result.valueJson = std::move(json);

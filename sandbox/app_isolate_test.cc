@@ -49,11 +49,23 @@ TEST_F(AppIsolateTest, InvokesExportsWithJsonArgumentsAndResults) {
     exports.date = () => new Date(0);
     exports.later = async (x) => { await null; return x + 1; };
     exports.self = function () { return this === exports; };
+    exports.fail = () => { for (let i = 0; i < 1e5; i++); throw new Error('no'); };
   )"}});
   ASSERT_TRUE(iso);
   InvocationResult r = iso->invoke(request("add", {1, 2.5}));
   EXPECT_EQ(outcome(r), "ok: 3.5");
   EXPECT_GT(r.wallMs, 0.0);
+  EXPECT_GT(r.cpuMs, 0.0);
+  // CPU time unasked: a success has none, a failure has it anyway.
+  InvocationRequest unmeasured = request("add", {1, 2.5});
+  unmeasured.measureCpu = false;
+  r = iso->invoke(unmeasured);
+  EXPECT_EQ(outcome(r), "ok: 3.5");
+  EXPECT_EQ(r.cpuMs, 0.0);
+  EXPECT_GT(r.wallMs, 0.0);
+  unmeasured.function = "fail";
+  r = iso->invoke(unmeasured);
+  EXPECT_FALSE(r.status.ok());
   EXPECT_GT(r.cpuMs, 0.0);
   EXPECT_EQ(outcome(iso->invoke(request("shape", json::array({{{"n", 21}, {"s", "x"}}})))),
             R"(ok: {"keys":["n","s"],"list":[1,"two",null,true],"n":42,"nested":{}})");
@@ -291,31 +303,33 @@ TEST_F(AppIsolateTest, HostAnswersAsJsonTextEqualTheSameValues) {
   EXPECT_EQ(outcome(iso->invoke(request("bad"))), R"(ok: "SyntaxError")");
 }
 
-// InvocationRequest::envelope: `value` is written last; an envelope whose
-// `valueJson` is the string the host answered in this invocation goes out
-// with that text as its value, byte for byte ("1.50" shows it was not parsed
-// and written again); any other `valueJson`, equal characters included, is
-// dropped and `value` serialised.
+// InvocationRequest::envelope: `[value, valueJson, extra]` is written as
+// extra's members, then `value`; an envelope whose `valueJson` is the string
+// the host answered in this invocation goes out with that text as its value,
+// byte for byte ("1.50" shows it was not parsed and written again); any
+// other `valueJson`, equal characters included, is dropped and `value`
+// serialised.
 TEST_F(AppIsolateTest, AnEnvelopeCarriesAnAnsweredTextAsItsValue) {
   auto iso = load({{"main.js", R"(
     const TEXT = '[{"a":1.50,"s":"x"}]';
     exports.answered = async (extra) => {
       const [text] = await Host.callRows('text', { text: TEXT });
-      return { value: JSON.parse(text), valueJson: text, ...extra };
+      return [JSON.parse(text), text, extra];
     };
     // The same characters, but written by the script, not answered by the host.
-    exports.forged = async () => ({ value: JSON.parse(TEXT), valueJson: TEXT });
+    exports.forged = async () => [JSON.parse(TEXT), TEXT];
     // Answered in an earlier invocation.
     let kept = null;
     exports.keep = async () => { [kept] = await Host.callRows('text', { text: TEXT }); return 'kept'; };
-    exports.stale = async () => ({ value: JSON.parse(kept), valueJson: kept });
-    exports.notText = async () => ({ value: 1, valueJson: { a: 1 } });
+    exports.stale = async () => [JSON.parse(kept), kept];
+    exports.notText = async () => [1, { a: 1 }];
     // The answered characters, copied into a string of the script's own.
     exports.copied = async () => {
       const [text] = await Host.callRows('text', { text: TEXT });
-      return { value: JSON.parse(text), valueJson: [...text].join('') };
+      return [JSON.parse(text), [...text].join('')];
     };
-    exports.plain = (envelope) => envelope;
+    exports.plain = (extra) => [undefined, undefined, extra];
+    exports.asIs = (value) => value;
     // Host.callRows of a value answered as a value: its JSON text alone.
     exports.echoText = () => Host.callRows('echo', { n: 1 });
   )"}});
@@ -330,15 +344,18 @@ TEST_F(AppIsolateTest, AnEnvelopeCarriesAnAnsweredTextAsItsValue) {
   EXPECT_EQ(answered({{"statusCode", 201}}), R"({"statusCode":201,"value":[{"a":1.50,"s":"x"}]})");
   EXPECT_EQ(iso->invoke(envelope("copied")).valueJson, R"({"value":[{"a":1.5,"s":"x"}]})");
   EXPECT_EQ(iso->invoke(envelope("plain", {json::object({{"x", 1}})})).valueJson, R"({"x":1,"value":null})");
-  EXPECT_EQ(iso->invoke(envelope("plain", {json::object({{"value", "v"}, {"y", 2}})})).valueJson,
-            R"({"y":2,"value":"v"})");
+  EXPECT_EQ(iso->invoke(envelope("plain", {json::object()})).valueJson, R"({"value":null})");
+  EXPECT_EQ(outcome(iso->invoke(envelope("plain", {5}))).substr(0, 14), "kScriptError: ");
+  // What is not an array is written as it is.
+  EXPECT_EQ(iso->invoke(envelope("asIs", {json::object({{"value", "v"}, {"y", 2}})})).valueJson,
+            R"({"value":"v","y":2})");
   EXPECT_EQ(iso->invoke(envelope("forged")).valueJson, R"({"value":[{"a":1.5,"s":"x"}]})");
   EXPECT_EQ(outcome(iso->invoke(envelope("keep"))), R"(ok: "kept")");
   EXPECT_EQ(iso->invoke(envelope("stale")).valueJson, R"({"value":[{"a":1.5,"s":"x"}]})");
   EXPECT_EQ(iso->invoke(envelope("notText")).valueJson, R"({"value":1})");
   // Without the request's consent the member is only a member.
   EXPECT_EQ(iso->invoke(request("answered", {json::object()})).valueJson,
-            R"({"value":[{"a":1.5,"s":"x"}],"valueJson":"[{\"a\":1.50,\"s\":\"x\"}]"})");
+            R"([[{"a":1.5,"s":"x"}],"[{\"a\":1.50,\"s\":\"x\"}]",{}])");
   EXPECT_EQ(outcome(iso->invoke(request("echoText"))), R"(ok: ["{\"args\":{\"n\":1},\"caller\":null,\"op\":\"echo\"}"])");
 }
 
@@ -448,7 +465,7 @@ TEST_F(AppIsolateTest, AnsweredTextsAreKeptWithinTheResultLimit) {
     const B = '[{"b":2.50,"s":"' + 'x'.repeat(20) + '"}]';
     const C = '[{"c":3.50,"s":"' + 'y'.repeat(20) + '"}]';
     const answer = async (text) => (await Host.callRows('text', { text }))[0];
-    const envelope = (text) => ({ value: JSON.parse(text), valueJson: text });
+    const envelope = (text) => [JSON.parse(text), text];
     exports.both = async () => { const a = await answer(A); await answer(B); return envelope(a); };
     exports.evicted = async () => { const a = await answer(A); await answer(B); await answer(C); return envelope(a); };
     exports.newest = async () => { await answer(A); await answer(B); return envelope(await answer(C)); };

@@ -26,20 +26,26 @@ struct InvocationRequest {
   // time a method reads it).
   std::vector<std::string> textArgs;
   // The result is an envelope (the SDK's __dispatch): when the settled value
-  // is an object, its `value` member is written last, after the others as
-  // JSON.stringify writes them (InvocationResult::valueJson), so a reader
-  // can take the value without reading through it. When its own `valueJson`
-  // is the very string Host.callRows handed over for one of this
-  // invocation's answers (HostApi::answeredText), `value` is written as that
-  // text, neither parsed nor serialised again: the SDK sets it when the code
-  // returns the rows a find handed it, unchanged. `valueJson` itself is
-  // never written.
+  // is an array `[value, valueJson, extra]`, the result is the JSON object
+  // of `extra`'s members (an object or undefined; REQUIRES: no `value`
+  // member) as JSON.stringify writes them, then `value`, last, so a reader
+  // can take the value without reading through it
+  // (InvocationResult::valueJson). When `valueJson` is the very string
+  // Host.callRows handed over for one of this invocation's answers
+  // (HostApi::answeredText), `value` is written as that text, neither parsed
+  // nor serialised again: the SDK passes it when the code returns the rows a
+  // find handed it, unchanged. An array, not an object with those members:
+  // three element reads are the cheapest way through V8's API.
   bool envelope = false;
   // What the host attaches (caller, principal, grants); handed to
   // HostInterface::call for every binding call this invocation makes.
   std::shared_ptr<InvocationContext> context;
   uint64_t cpuMs = Limits{}.cpuMs;    // CPU budget of this invocation
   uint64_t wallMs = Limits{}.wallMs;  // wall budget, from the moment it starts running
+  // Whether InvocationResult::cpuMs is wanted when the invocation succeeds:
+  // reading a thread's CPU clock is a system call, a sizeable part of a
+  // short invocation. A failed one always has it.
+  bool measureCpu = true;
 };
 
 // How an invocation ended. A value, never an exception.
@@ -58,7 +64,7 @@ struct InvocationResult {
   // mapped to bundle file names, or what was terminated and why.
   std::string detail;
   std::vector<std::string> unhandledRejections;  // rejected promises nobody handled
-  double cpuMs = 0;
+  double cpuMs = 0;  // 0 when it succeeded and InvocationRequest::measureCpu was false
   double wallMs = 0;
 };
 

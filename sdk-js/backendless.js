@@ -584,15 +584,16 @@ async function dispatch(request, contextJson) {
   const args = (isArray(request.args) ? request.args : []).map((arg, i) => typedArg(paramTypes[i], arg));
   try {
     const value = await Class.prototype[method].apply(instance, args);
-    const out = { value: value === undefined ? null : value };
-    const text = unchangedRowsText(value);
-    if (text !== undefined) out.valueJson = text;
-    if (response.statusCode !== undefined) out.statusCode = response.statusCode;
-    if (keys(response.headers).length > 0) out.headers = response.headers;
-    return out;
+    let extra;
+    if (response.statusCode !== undefined) extra = { statusCode: response.statusCode };
+    if (keys(response.headers).length > 0) {
+      if (extra === undefined) extra = {};
+      extra.headers = response.headers;
+    }
+    return [value === undefined ? null : value, unchangedRowsText(value), extra];
   } catch (e) {
     if (e instanceof ServerCodeError) {
-      return { error: { code: e.code, message: e.message, httpStatus: e.httpStatus } };
+      return [null, undefined, { error: { code: e.code, message: e.message, httpStatus: e.httpStatus } }];
     }
     throw e;
   } finally {

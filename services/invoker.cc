@@ -142,6 +142,7 @@ class Invoker::Impl final : public sandbox::HostInterface {
     request.argsJson = std::move(argsJson);
     request.textArgs = std::move(textArgs);
     request.envelope = function == "__dispatch";  // the SDK's envelope (sdk-js/README.md)
+    request.measureCpu = log_.enabled(LogLevel::kDebug);  // only "invocation done" shows a success's
     std::optional<Principal> serverCode;
     if (!as.service.empty()) {
       serverCode = Principal::serverCode(capability_, as.service, as.caller ? &*as.caller : nullptr);

@@ -465,27 +465,27 @@ TEST_F(SdkTest, ServerCodeDescribeAndDispatchKeepTheContract) {
                 {"config", json::object()}, {"context", {{"appId", appId_}, {"userId", borisId_}}},
                 {"pathParams", json::object()}, {"queryParams", json::object()}};
   };
-  json hello = invoke("Shop", "dispatch", {request("hello", {"Ann"})});
+  json hello = invoke("Shop", "__dispatch", {request("hello", {"Ann"})});
   EXPECT_EQ(hello, json::parse(R"({"value":{"hi":"Ann","user":")" + borisId_ + R"(","greeting":"hello"}})"));
-  json order = invoke("Shop", "dispatch", {request("order", {{{"qty", 4}}}, {"Order"})});
+  json order = invoke("Shop", "__dispatch", {request("order", {{{"qty", 4}}}, {"Order"})});
   EXPECT_EQ(order["value"], 8);
   // Arrays of a registered type, as JSDoc writes them.
   for (const char* type : {"Order[]", "Array.<Order>", "Array<Order>"}) {
     json list = json::array({json{{"qty", 1}}, json{{"qty", 2}}});
-    json orders = invoke("Shop", "dispatch", {request("orders", json::array({list}), json::array({type}))});
+    json orders = invoke("Shop", "__dispatch", {request("orders", json::array({list}), json::array({type}))});
     EXPECT_EQ(orders["value"], json::parse("[2,4]")) << type;
   }
-  EXPECT_EQ(invoke("Shop", "dispatch", {request("orders", json::array({nullptr}), json::array({"Order[]"}))})["value"],
+  EXPECT_EQ(invoke("Shop", "__dispatch", {request("orders", json::array({nullptr}), json::array({"Order[]"}))})["value"],
             "object");
-  json fail = invoke("Shop", "dispatch", {request("fail", json::array())});
-  EXPECT_EQ(fail, json::parse(R"({"error":{"code":4242,"message":"nope","httpStatus":409}})"));
-  json status = invoke("Shop", "dispatch", {request("status", json::array())});
+  json fail = invoke("Shop", "__dispatch", {request("fail", json::array())});
+  EXPECT_EQ(fail, json::parse(R"({"error":{"code":4242,"message":"nope","httpStatus":409},"value":null})"));
+  json status = invoke("Shop", "__dispatch", {request("status", json::array())});
   EXPECT_EQ(status, json::parse(R"({"value":1,"statusCode":201,"headers":{"X-A":"b"}})"));
-  json items = invoke("Shop", "dispatch", {request("items", json::array())});
+  json items = invoke("Shop", "__dispatch", {request("items", json::array())});
   EXPECT_EQ(items["value"], json::parse(R"({"label":"R:Alfa","one":"R:Alfa","saved":true,"count":3,"first":"Alfa"})"))
       << items.dump();
   for (const char* bad : {"notAMethod", "constructor", "toString", "nothing"}) {
-    Result<json> r = run("Shop", "dispatch", {request(bad, json::array())});
+    Result<json> r = run("Shop", "__dispatch", {request(bad, json::array())});
     EXPECT_EQ(r.status().code(), ErrorCode::kScriptError) << bad;
   }
   EXPECT_EQ(invoke("Shop", "lateAdd"), "Services are registered while the bundle loads, not later");
