@@ -202,9 +202,11 @@ declare global {
     queryParams: Record<string, string>;
   }
 
+  /** `[value, valueJson, extra]`; the host writes `{ ...extra, value }` (sdk-js/README.md). */
   type DispatchResult =
-    | { value: unknown; statusCode?: number; headers?: Record<string, string> }
-    | { error: { code: number | string; message: string; httpStatus?: number } };
+    | [value: unknown, valueJson: string | undefined,
+       extra: { statusCode?: number; headers?: Record<string, string> } | undefined]
+    | [value: null, valueJson: undefined, extra: { error: { code: number | string; message: string; httpStatus?: number } }];
 
   interface ServerCodeApi {
     /** While the bundle loads only. The class may have static `version` and `description`. */
