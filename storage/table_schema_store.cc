@@ -70,12 +70,7 @@ std::optional<TableInfo> TableSchemaStore::load(std::string_view table) {
   // The cookie is read before the catalog: outside a transaction, a change
   // committed between the two leaves newer columns under the older cookie,
   // which the next load then reads again.
-  int64_t cookie = 0;
-  {
-    CachedStatement version = db_.prepare("PRAGMA schema_version");
-    version->step();
-    cookie = version->columnInt64(0);
-  }
+  const int64_t cookie = readCookie();
   if (cookie != cachedVersion_) {
     cache_.clear();
     cachedVersion_ = cookie;
@@ -85,6 +80,35 @@ std::optional<TableInfo> TableSchemaStore::load(std::string_view table) {
   // Past the table limit, names asked for that do not exist must not grow the cache.
   if (cache_.size() < kMaxTables) cache_.emplace(std::string(table), info);
   return info;
+}
+
+const TableInfo* TableSchemaStore::cached(std::string_view table) const {
+  if (cachedVersion_ < 0) return nullptr;
+  auto it = cache_.find(std::string(table));
+  return it != cache_.end() && it->second ? &*it->second : nullptr;
+}
+
+bool TableSchemaStore::stillValid() {
+  if (cachedVersion_ >= 0 && dataVersion() == cookieDataVersion_) return true;
+  const int64_t cookie = readCookie();
+  if (cookie == cachedVersion_) return true;
+  cache_.clear();
+  cachedVersion_ = cookie;
+  return false;
+}
+
+int64_t TableSchemaStore::readCookie() {
+  CachedStatement version = db_.prepare("PRAGMA schema_version");
+  version->step();
+  const int64_t cookie = version->columnInt64(0);
+  cookieDataVersion_ = dataVersion();  // of the transaction the cookie was read in
+  return cookie;
+}
+
+unsigned TableSchemaStore::dataVersion() {
+  unsigned version = 0;
+  sqlite3_file_control(db_.handle(), "main", SQLITE_FCNTL_DATA_VERSION, &version);
+  return version;
 }
 
 std::optional<TableInfo> TableSchemaStore::read(std::string_view table) {

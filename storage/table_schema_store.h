@@ -76,6 +76,16 @@ class TableSchemaStore {
   // The table named exactly `table`, or nullopt. Inside a read transaction
   // (ReadScope), the answer belongs to that transaction's snapshot.
   std::optional<TableInfo> load(std::string_view table);
+
+  // For a read that is one statement, its own read transaction (a find):
+  // the table as cached, without the catalog; null when it is not cached.
+  // After its first step, with that transaction open, the statement asks
+  // stillValid(): true when no connection has committed since the cookie
+  // was last read (SQLite's data version, no statement), or when the cookie
+  // is unchanged; false, the cache emptied, when the catalog changed, and
+  // the read starts again through load(). Outside write transactions only.
+  const TableInfo* cached(std::string_view table) const;
+  bool stillValid();
   // The name of the table whose name equals `table` ignoring case, if any.
   std::optional<std::string> findIgnoringCase(std::string_view table);
   // Every user table's name, ordered by name (byte order).
@@ -104,9 +114,15 @@ class TableSchemaStore {
   std::optional<TableInfo> read(std::string_view table);
 
   Database& db_;
+  // The schema cookie, and SQLite's data version when it was last read.
+  int64_t readCookie();
+  unsigned dataVersion();
+
   // The tables read outside write transactions, valid for schema cookie
-  // cachedVersion_ only; nullopt caches "no such table".
+  // cachedVersion_ only; nullopt caches "no such table". cookieDataVersion_:
+  // the data version under which the cookie was last read.
   int64_t cachedVersion_ = -1;
+  unsigned cookieDataVersion_ = 0;
   std::unordered_map<std::string, std::optional<TableInfo>> cache_;
 };
 

@@ -221,9 +221,13 @@ class TableStore {
   Result<Selection> select(const TableInfo& table, const std::vector<std::string>& props,
                            const std::vector<std::string>& excludeProps,
                            const std::vector<std::string>& withheld = {});
+  // Takes each row of a page: the statement on it, the columns, the table.
+  using RowSink = std::function<void(const Statement&, const Selection&, const std::string& table)>;
   // Runs find's query and calls `row` with each row of the page.
-  Status eachFound(std::string_view table, const FindQuery& query,
-                   const std::function<void(const Statement&, const Selection&, const std::string& table)>& row);
+  Status eachFound(std::string_view table, const FindQuery& query, const RowSink& row);
+  // eachFound's query on `info`; with checkCache, `info` is the cached table
+  // and nullopt says the cache no longer holds.
+  std::optional<Status> findIn(const TableInfo& info, const FindQuery& query, bool checkCache, const RowSink& row);
   Result<nlohmann::json> readById(const TableInfo& table, std::string_view objectId, const Selection& selection,
                                   const std::optional<std::string>& ownerNarrowing);
 
