@@ -63,6 +63,7 @@ AppIsolate::Impl::~Impl() {
   // Every Global and template goes before the isolate.
   rejections_.clear();
   entryExports_.clear();
+  lastFunctionKey_.Reset();
   loader_.reset();
   templates_.reset();
   context_.Reset();

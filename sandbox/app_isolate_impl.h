@@ -116,6 +116,11 @@ class AppIsolate::Impl {
   HostApi hostApi_;
   std::unique_ptr<ModuleLoader> loader_;
   std::vector<v8::Global<v8::Value>> entryExports_;  // module.exports of Bundle::entries, in order
+  // The name findFunction looked up last, internalized: a host invokes the
+  // same function (the SDK's __dispatch) again and again, and a new string
+  // is hashed and looked up in the string table at every property lookup.
+  std::string lastFunctionName_;
+  v8::Global<v8::String> lastFunctionKey_;
 
   bool codeCachesStored_ = false;  // after the first completed invocation
   bool heapExhausted_ = false;     // set by nearHeapLimit on this thread

@@ -172,7 +172,16 @@ InvocationResult AppIsolate::Impl::invoke(const InvocationRequest& request) {
 Status AppIsolate::Impl::findFunction(v8::Local<v8::Context> context, const std::string& name,
                                       v8::Local<v8::Function>* fn, v8::Local<v8::Value>* receiver) {
   v8::Local<v8::String> key;
-  if (!name.empty() && jsString(isolate_, name).ToLocal(&key)) {
+  if (!name.empty() && name == lastFunctionName_ && !lastFunctionKey_.IsEmpty()) {
+    key = lastFunctionKey_.Get(isolate_);
+  } else if (!name.empty() && name.size() <= static_cast<size_t>(v8::String::kMaxLength) &&
+             v8::String::NewFromUtf8(isolate_, name.data(), v8::NewStringType::kInternalized,
+                                     static_cast<int>(name.size()))
+                 .ToLocal(&key)) {
+    lastFunctionName_ = name;
+    lastFunctionKey_.Reset(isolate_, key);
+  }
+  if (!key.IsEmpty()) {
     for (const v8::Global<v8::Value>& entry : entryExports_) {
       v8::Local<v8::Value> exports = entry.Get(isolate_);
       if (!exports->IsObject()) continue;

@@ -38,8 +38,9 @@ int64_t threadCpuNs() {
 }
 
 int64_t recentThreadCpuNs() {
-  if (lastReading.cpuNs >= 0 && clockNs(CLOCK_MONOTONIC) - lastReading.atNs <= kCpuReadingReuseNs) {
-    return lastReading.cpuNs;
+  if (lastReading.cpuNs >= 0) {
+    const int64_t age = clockNs(CLOCK_MONOTONIC) - lastReading.atNs;
+    if (age >= 0 && age <= kCpuReadingReuseNs) return lastReading.cpuNs + age;
   }
   return threadCpuNs();
 }

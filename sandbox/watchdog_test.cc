@@ -110,22 +110,34 @@ TEST(Watchdog, ManyThreadsEachGetTheirOwnBudget) {
 }
 
 }  // namespace
-// recentThreadCpuNs: a reading taken just before is given back (the
-// system call spared); once wall time has passed, the clock is read again.
-TEST(ThreadCpu, ARecentReadingIsReusedAndAnOlderOneIsNot) {
-  int reused = 0;
+// recentThreadCpuNs: within kCpuReadingReuseNs of a reading, that reading
+// plus the wall time since, never behind the clock (the system call
+// spared); past it, the clock is read again.
+TEST(ThreadCpu, ARecentReadingIsReusedAheadOfTheClockNeverBehind) {
+  auto wallNs = [] {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  };
   for (int i = 0; i < 1000; ++i) {
+    const int64_t t0 = wallNs();
     const int64_t reading = threadCpuNs();
-    if (recentThreadCpuNs() == reading) ++reused;
+    const int64_t recent = recentThreadCpuNs();
+    const int64_t t1 = wallNs();
+    const int64_t after = threadCpuNs();
+    const int64_t t2 = wallNs();
+    ASSERT_GE(recent, reading);
+    ASSERT_LE(recent - reading, t1 - t0) << "ahead by no more than the wall time since the reading";
+    ASSERT_LE(after - recent, t2 - t0) << "not behind the clock";
   }
-  EXPECT_GT(reused, 500);  // only a preemption between the two calls makes them differ
   const int64_t before = threadCpuNs();
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+  const auto until = std::chrono::steady_clock::now() + std::chrono::nanoseconds(kCpuReadingReuseNs + 1'000'000);
   volatile uint64_t sink = 0;
   while (std::chrono::steady_clock::now() < until) sink = sink + 1;  // CPU spent, no reading taken
-  const int64_t after = recentThreadCpuNs();
-  EXPECT_GT(after, before);
-  EXPECT_EQ(recentThreadCpuNs(), after) << "the fresh reading is the one reused next";
+  const int64_t t0 = wallNs();
+  const int64_t fresh = recentThreadCpuNs();  // the last reading is too old: a new one
+  const int64_t now = threadCpuNs();
+  EXPECT_GT(fresh, before);
+  EXPECT_LE(now - fresh, wallNs() - t0) << "the spin's CPU time is seen";
 }
 
 }  // namespace ck::sandbox
