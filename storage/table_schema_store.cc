@@ -75,14 +75,20 @@ std::optional<TableInfo> TableSchemaStore::load(std::string_view table) {
     cache_.clear();
     cachedVersion_ = cookie;
   }
-  if (auto it = cache_.find(std::string(table)); it != cache_.end()) return it->second;
+  if (auto it = cache_.find(std::string(table)); it != cache_.end()) {
+    return it->second ? std::optional<TableInfo>(it->second->info) : std::nullopt;
+  }
   std::optional<TableInfo> info = read(table);
   // Past the table limit, names asked for that do not exist must not grow the cache.
-  if (cache_.size() < kMaxTables) cache_.emplace(std::string(table), info);
+  if (cache_.size() < kMaxTables) {
+    std::optional<CachedTable> entry;
+    if (info) entry = CachedTable{*info, info->schema()};
+    cache_.emplace(std::string(table), std::move(entry));
+  }
   return info;
 }
 
-const TableInfo* TableSchemaStore::cached(std::string_view table) const {
+const TableSchemaStore::CachedTable* TableSchemaStore::cached(std::string_view table) const {
   if (cachedVersion_ < 0) return nullptr;
   auto it = cache_.find(std::string(table));
   return it != cache_.end() && it->second ? &*it->second : nullptr;

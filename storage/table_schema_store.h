@@ -84,7 +84,11 @@ class TableSchemaStore {
   // was last read (SQLite's data version, no statement), or when the cookie
   // is unchanged; false, the cache emptied, when the catalog changed, and
   // the read starts again through load(). Outside write transactions only.
-  const TableInfo* cached(std::string_view table) const;
+  struct CachedTable {
+    TableInfo info;
+    TableSchema schema;  // info.schema(), made once
+  };
+  const CachedTable* cached(std::string_view table) const;
   bool stillValid();
   // The name of the table whose name equals `table` ignoring case, if any.
   std::optional<std::string> findIgnoringCase(std::string_view table);
@@ -123,7 +127,7 @@ class TableSchemaStore {
   // the data version under which the cookie was last read.
   int64_t cachedVersion_ = -1;
   unsigned cookieDataVersion_ = 0;
-  std::unordered_map<std::string, std::optional<TableInfo>> cache_;
+  std::unordered_map<std::string, std::optional<CachedTable>> cache_;
 };
 
 }  // namespace ck::storage

@@ -234,7 +234,7 @@ Result<json> TableStore::create(std::string_view table, const json& object, cons
   Result<std::vector<Assignment>> values = assignments(*info, object, ctx.allowNewColumns);
   if (!values.ok()) return values.status();
   if (Status s = insertRow(*info, ctx.objectId, ctx.ownerId, ctx.nowMs, *values); !s.ok()) return s;
-  Result<json> row = readById(*info, ctx.objectId, select(*info, {}, {}).value(), std::nullopt);
+  Result<json> row = readById(*info, ctx.objectId, select(info->schema(), {}, {}).value(), std::nullopt);
   if (!row.ok()) return row.status();
   scope.commit();
   return row;
@@ -270,7 +270,7 @@ Result<json> TableStore::update(std::string_view table, std::string_view objectI
     for (int i = 0; i < n; ++i) bindSqlValue(*stmt, i + 1, (*values)[static_cast<size_t>(i)].value);
     stmt->bind(n + 1, ctx.nowMs).bind(n + 2, objectId).run();
   }
-  Result<json> row = readById(*info, objectId, select(*info, {}, {}).value(), std::nullopt);
+  Result<json> row = readById(*info, objectId, select(info->schema(), {}, {}).value(), std::nullopt);
   if (!row.ok()) return row.status();
   scope.commit();
   return row;

@@ -218,16 +218,17 @@ class TableStore {
   Result<std::vector<Assignment>> assignments(TableInfo& table, const nlohmann::json& object, bool allowNewColumns);
   Status insertRow(const TableInfo& table, std::string_view objectId, const std::optional<std::string>& ownerId,
                    int64_t nowMs, const std::vector<Assignment>& values);
-  Result<Selection> select(const TableInfo& table, const std::vector<std::string>& props,
+  Result<Selection> select(const TableSchema& table, const std::vector<std::string>& props,
                            const std::vector<std::string>& excludeProps,
                            const std::vector<std::string>& withheld = {});
   // Takes each row of a page: the statement on it, the columns, the table.
   using RowSink = std::function<void(const Statement&, const Selection&, const std::string& table)>;
   // Runs find's query and calls `row` with each row of the page.
   Status eachFound(std::string_view table, const FindQuery& query, const RowSink& row);
-  // eachFound's query on `info`; with checkCache, `info` is the cached table
-  // and nullopt says the cache no longer holds.
-  std::optional<Status> findIn(const TableInfo& info, const FindQuery& query, bool checkCache, const RowSink& row);
+  // eachFound's query on `schema` (of the table `info`); with checkCache,
+  // they are the cached table's and nullopt says the cache no longer holds.
+  std::optional<Status> findIn(const TableInfo& info, const TableSchema& schema, const FindQuery& query,
+                               bool checkCache, const RowSink& row);
   Result<nlohmann::json> readById(const TableInfo& table, std::string_view objectId, const Selection& selection,
                                   const std::optional<std::string>& ownerNarrowing);
 

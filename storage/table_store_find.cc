@@ -120,10 +120,10 @@ class RowLayout {
 
 }  // namespace
 
-Result<TableStore::Selection> TableStore::select(const TableInfo& table, const std::vector<std::string>& props,
+Result<TableStore::Selection> TableStore::select(const TableSchema& table, const std::vector<std::string>& props,
                                                  const std::vector<std::string>& excludeProps,
                                                  const std::vector<std::string>& withheld) {
-  const std::vector<ColumnInfo> all = table.schema().columns;
+  const std::vector<ColumnInfo>& all = table.columns;
   auto known = [&](const std::string& name) {
     return name == kClassProperty ||
            std::any_of(all.begin(), all.end(), [&](const ColumnInfo& c) { return c.name == name; });
@@ -178,22 +178,21 @@ Status TableStore::eachFound(std::string_view table, const FindQuery& query, con
   if (query.offset < 0) {
     return Status(ErrorCode::kInvalidArgument, "offset cannot be negative, not " + std::to_string(query.offset));
   }
-  const TableInfo* cached = db_.inTransaction() ? nullptr : schemas_.cached(table);
+  const TableSchemaStore::CachedTable* cached = db_.inTransaction() ? nullptr : schemas_.cached(table);
   if (cached != nullptr) {
-    std::optional<Status> done = findIn(*cached, query, /*checkCache=*/true, row);
+    std::optional<Status> done = findIn(cached->info, cached->schema, query, /*checkCache=*/true, row);
     if (done && done->ok()) return *done;  // anything else is answered the careful way
   }
   ReadScope snapshot(db_);
   Result<TableInfo> info = tableForData(table);
   if (!info.ok()) return info.status();
-  return *findIn(*info, query, /*checkCache=*/false, row);
+  return *findIn(*info, info->schema(), query, /*checkCache=*/false, row);
 }
 
-std::optional<Status> TableStore::findIn(const TableInfo& info, const FindQuery& query, bool checkCache,
-                                         const RowSink& row) {
-  Result<Selection> selection = select(info, query.props, query.excludeProps, query.withheld);
+std::optional<Status> TableStore::findIn(const TableInfo& info, const TableSchema& schema, const FindQuery& query,
+                                         bool checkCache, const RowSink& row) {
+  Result<Selection> selection = select(schema, query.props, query.excludeProps, query.withheld);
   if (!selection.ok()) return selection.status();
-  const TableSchema schema = info.schema();
   Result<RowFilter> filter = compileRowFilter(query.where, schema, query.ownerNarrowing);
   if (!filter.ok()) return filter.status();
   Result<std::string> sorted = compileSortBy(query.sortBy, schema);
@@ -260,7 +259,7 @@ Result<json> TableStore::findById(std::string_view table, std::string_view objec
   ReadScope snapshot(db_);
   Result<TableInfo> info = tableForData(table);
   if (!info.ok()) return info.status();
-  Result<Selection> selection = select(*info, query.props, query.excludeProps, query.withheld);
+  Result<Selection> selection = select(info->schema(), query.props, query.excludeProps, query.withheld);
   if (!selection.ok()) return selection.status();
   return readById(*info, objectId, *selection, query.ownerNarrowing);
 }
