@@ -153,6 +153,41 @@ const kMaxHanded = 64;
 const ObjectPrototype = Object.prototype;
 const ArrayPrototype = Array.prototype;
 
+// Rows are made by `new Row()`: plain objects to JS (Object.prototype is
+// their prototype, as for JSON.parse's), but with room for every key in the
+// object itself, by V8's slack tracking (a literal has room for four).
+function Row() {}
+Row.prototype = ObjectPrototype;
+
+// The rows of `values`, `names.length` to a row. The first 12 keys are each
+// stored by a statement of its own: all the rows of a page store the same
+// key there, which V8 compiles to a plain field store. One store in a loop
+// over the keys sees them all and takes V8's generic keyed store every
+// time, six times slower (it was 8% of a find's work).
+function buildRows(names, values) {
+  const width = names.length;
+  const [n0, n1, n2, n3, n4, n5, n6, n7, n8, n9, n10, n11] = names;
+  const rows = [];
+  for (let k = 0; k < values.length; k += width) {
+    const row = new Row();
+    if (width > 0) row[n0] = values[k];
+    if (width > 1) row[n1] = values[k + 1];
+    if (width > 2) row[n2] = values[k + 2];
+    if (width > 3) row[n3] = values[k + 3];
+    if (width > 4) row[n4] = values[k + 4];
+    if (width > 5) row[n5] = values[k + 5];
+    if (width > 6) row[n6] = values[k + 6];
+    if (width > 7) row[n7] = values[k + 7];
+    if (width > 8) row[n8] = values[k + 8];
+    if (width > 9) row[n9] = values[k + 9];
+    if (width > 10) row[n10] = values[k + 10];
+    if (width > 11) row[n11] = values[k + 11];
+    for (let j = 12; j < width; j++) row[names[j]] = values[k + j];
+    rows.push(row);
+  }
+  return rows;
+}
+
 // The rows of a Host.callRows answer, as JSON.parse would make them from
 // its text.
 function rowsOf(answer) {
@@ -163,14 +198,7 @@ function rowsOf(answer) {
   // the key, correctly but slowly); JSON.parse defines its keys.
   if (names === undefined || names.some((name) => name in ObjectPrototype)) return { text, rows: parse(text) };
   const values = answer[2];
-  const width = names.length;
-  const rows = [];
-  for (let k = 0; k < values.length;) {
-    const row = {};
-    for (let j = 0; j < width; j++) row[names[j]] = values[k++];
-    rows.push(row);
-  }
-  return { text, rows, names, values };
+  return { text, rows: buildRows(names, values), names, values };
 }
 
 function handRows(answer) {

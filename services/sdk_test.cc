@@ -3,6 +3,7 @@
 // on-behalf-of rules (asCaller / asServer / runAs), the ServerCode contract
 // of sdk-js/README.md, the cache, the app log's redaction, isolation from
 // other apps, and the SDK frozen across invocations.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -32,7 +33,10 @@ constexpr const char* kPolicy = R"({
     "Restaurant": { "columns": { "name": "string", "open": "boolean" } },
     "Note": { "columns": { "text": "string" } },
     "Reading": { "columns": { "v": "number" } },
-    "Odd": { "columns": { "constructor": "string", "toString": "number", "hasOwnProperty": "boolean" } }
+    "Odd": { "columns": { "constructor": "string", "toString": "number", "hasOwnProperty": "boolean" } },
+    "Wide": { "columns": { "c01": "number", "c02": "string", "c03": "number", "c04": "string", "c05": "number",
+                           "c06": "string", "c07": "number", "c08": "string", "c09": "number", "c10": "string",
+                           "c11": "number", "c12": "string", "c13": "number", "c14": "string" } }
   },
   "services": {
     "OpenService": {},
@@ -198,6 +202,9 @@ class Rows {
   async wrapped() { return { rows: await B.Data.of('Reading').find() }; }
   async twice() { await B.Data.of('Reading').find(); return B.Data.of('Reading').find(); }
   async many() { let rows; for (let i = 0; i < 70; i++) rows = await B.Data.of('Reading').find(); return rows; }
+  // Rows of more keys than buildRows stores one by one (19), copied so that
+  // they are serialised, not answered with the page's text.
+  async wide() { const rows = await B.Data.of('Wide').find({ sortBy: ['c01'] }); return rows.map((r) => ({ ...r })); }
   // Columns named as Object.prototype's members are the rows' own values.
   async odd() {
     const rows = await B.Data.of('Odd').find();
@@ -566,6 +573,29 @@ TEST_F(SdkTest, RowsReturnedUnchangedKeepTheHostsText) {
                             {{"constructor", "c"}, {"toString", 5}, {"hasOwnProperty", true}})
                     .ok());
   }
+  {
+    AppLease lease = app_->lease();
+    for (int i = 0; i < 3; ++i) {
+      json wide = json::object();
+      for (int c = 1; c <= 14; ++c) {
+        std::string name = fmt::format("c{:02}", c);
+        if (c % 2 == 1) wide[name] = i * 100 + c; else wide[name] = fmt::format("{}-{}", i, c);
+      }
+      if (i == 1) wide["c14"] = nullptr;
+      ASSERT_TRUE(lease.data().create(Principal::admin(), admin, "Wide", wide).ok());
+    }
+  }
+  json wide = json::parse(dispatch("wide"))["value"];
+  json expected;
+  {
+    AppLease lease = app_->lease();
+    Result<json> found = lease.data().find(Principal::admin(), admin, "Wide", {.sortBy = {"c01"}});
+    ASSERT_TRUE(found.ok());
+    expected = *found;
+  }
+  EXPECT_EQ(wide, expected);
+  ASSERT_EQ(wide.size(), 3u);
+  EXPECT_EQ(wide[2].size(), 19u) << wide.dump();
   json odd = json::parse(dispatch("odd"))["value"];
   ASSERT_EQ(odd["rows"].size(), 1u) << odd.dump();
   EXPECT_EQ(odd["rows"][0]["constructor"], "c") << odd.dump();
