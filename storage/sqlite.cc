@@ -233,6 +233,11 @@ std::string_view Statement::columnTextView(int index) const {
   return std::string_view(reinterpret_cast<const char*>(text), static_cast<size_t>(size));
 }
 
+sqlite3_value* Statement::columnValue(int index) const {
+  checkRowColumn(index);
+  return sqlite3_column_value(stmt_, index);
+}
+
 std::vector<uint8_t> Statement::columnBlob(int index) const {
   checkRowColumn(index);
   const void* data = sqlite3_column_blob(stmt_, index);

@@ -14,6 +14,7 @@
 
 struct sqlite3;
 struct sqlite3_stmt;
+struct sqlite3_value;
 
 namespace ck::storage {
 
@@ -127,6 +128,12 @@ class Statement {
   // or reads this column again.
   std::string_view columnTextView(int index) const;
   std::vector<uint8_t> columnBlob(int index) const;
+  // The column as SQLite holds it, for sqlite3_value_type() and the other
+  // sqlite3_value_*() readers: one lookup of the column where each getter
+  // above makes its own (a page of rows reads every cell). Valid until the
+  // statement steps or resets. SQLite calls such a value unprotected: safe
+  // because a connection is used by one thread at a time (NOMUTEX).
+  sqlite3_value* columnValue(int index) const;
 
   // The first words of the SQL, as error messages show them.
   const std::string& head() const { return head_; }

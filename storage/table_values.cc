@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -179,20 +180,25 @@ json readStoredValue(const Statement& stmt, int index, ValueType type) {
 
 std::optional<FlatCell> appendStoredValue(std::string& out, const Statement& stmt, int index, ValueType type) {
   FlatCell cell;
-  if (stmt.columnIsNull(index)) {
+  sqlite3_value* value = stmt.columnValue(index);
+  if (sqlite3_value_type(value) == SQLITE_NULL) {
     out += "null";
     return cell;
   }
   switch (type) {
     case ValueType::kString: {
+      // text first, then bytes: the documented order for a stable length.
+      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(value));
+      const auto size = static_cast<size_t>(sqlite3_value_bytes(value));
+      if (text == nullptr) throw std::bad_alloc();  // not NULL (checked above): out of memory
       const size_t start = out.size() + 1;  // past the opening quote
       cell.kind = FlatCell::Kind::kString;
-      cell.chars = appendJsonString(out, stmt.columnTextView(index));
+      cell.chars = appendJsonString(out, std::string_view(text, size));
       cell.text = {static_cast<uint32_t>(start), static_cast<uint32_t>(out.size() - 1 - start)};
       return cell;
     }
     case ValueType::kNumber: {
-      const double d = stmt.columnDouble(index);
+      const double d = sqlite3_value_double(value);
       cell.kind = FlatCell::Kind::kNumber;
       if (d == std::trunc(d) && std::fabs(d) <= kMaxExactInteger) {
         const auto n = static_cast<int64_t>(d);
@@ -206,13 +212,13 @@ std::optional<FlatCell> appendStoredValue(std::string& out, const Statement& stm
       return cell;
     }
     case ValueType::kBoolean: {
-      const bool b = stmt.columnInt64(index) != 0;
+      const bool b = sqlite3_value_int64(value) != 0;
       out += b ? "true" : "false";
       cell.kind = b ? FlatCell::Kind::kTrue : FlatCell::Kind::kFalse;
       return cell;
     }
     case ValueType::kDate: {
-      const int64_t ms = stmt.columnInt64(index);
+      const int64_t ms = sqlite3_value_int64(value);
       appendJsonInt(out, ms);
       cell.kind = FlatCell::Kind::kNumber;
       cell.number = static_cast<double>(ms);  // rounded as reading the digits would
