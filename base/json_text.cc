@@ -1,9 +1,7 @@
 #include "base/json_text.h"
 
-#include <bit>
 #include <charconv>
 #include <cmath>
-#include <cstring>
 
 namespace ck {
 
@@ -54,17 +52,7 @@ JsonChars appendJsonString(std::string& out, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     // Runs of plain ASCII go in one append, found eight bytes at a time.
-    size_t run = i;
-    while (run + 8 <= s.size()) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + run, 8);
-      const uint64_t special = jsonSpecialBytes(w);
-      if (special != 0) {
-        run += static_cast<size_t>(std::countr_zero(special)) / 8;
-        break;
-      }
-      run += 8;
-    }
+    size_t run = skipPlainJsonWords(s, i);
     while (run < s.size()) {
       const auto c = static_cast<unsigned char>(s[run]);
       if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) break;

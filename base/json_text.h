@@ -7,8 +7,10 @@
 // \n \r \t by name), and every byte that is not part of well-formed UTF-8
 // replaced by U+FFFD.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +40,21 @@ inline uint64_t jsonSpecialBytes(uint64_t w) {
   const uint64_t quote = w ^ (kOnes * '"');
   const uint64_t backslash = w ^ (kOnes * '\\');
   return (((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) | ((w - kOnes * 0x20) & ~w) | w) & kHigh;
+}
+
+// From s[i], past whole words of plain JSON string characters: the index of
+// the first byte jsonSpecialBytes marks, or of the first byte of the last
+// partial word (fewer than 8 bytes left), for the caller to read on from.
+inline size_t skipPlainJsonWords(std::string_view s, size_t i) {
+  static_assert(std::endian::native == std::endian::little, "jsonSpecialBytes reads the first byte from the low end");
+  for (; i + 8 <= s.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (const uint64_t special = jsonSpecialBytes(w); special != 0) {
+      return i + static_cast<size_t>(std::countr_zero(special)) / 8;
+    }
+  }
+  return i;
 }
 
 // Appends an integer.

@@ -1,6 +1,5 @@
 #include "sandbox/json_rows.h"
 
-#include <bit>
 #include <charconv>
 #include <cstring>
 #include <system_error>
@@ -9,8 +8,6 @@ namespace ck::sandbox {
 namespace {
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
-
-static_assert(std::endian::native == std::endian::little, "jsonSpecialBytes reads the first byte from the low end");
 
 // 10^0 .. 10^15, each exact in a double.
 constexpr double kPowersOf10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
@@ -61,16 +58,7 @@ class Reader {
     bool escaped = false;
     bool ascii = true;
     for (;;) {
-      while (pos_ + 8 <= text_.size()) {
-        uint64_t w;
-        std::memcpy(&w, text_.data() + pos_, 8);
-        const uint64_t special = jsonSpecialBytes(w);
-        if (special != 0) {
-          pos_ += static_cast<size_t>(std::countr_zero(special)) / 8;
-          break;
-        }
-        pos_ += 8;
-      }
+      pos_ = skipPlainJsonWords(text_, pos_);
       if (pos_ >= text_.size()) return false;
       const auto c = static_cast<unsigned char>(text_[pos_]);
       if (c == '"') break;
