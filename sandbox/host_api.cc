@@ -1,5 +1,7 @@
 #include "sandbox/host_api.h"
 
+#include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "sandbox/json_rows.h"
@@ -116,8 +118,25 @@ v8::MaybeLocal<v8::Value> JsConvert<AnsweredRows>::toJs(v8::Local<v8::Context> c
   }
   std::vector<v8::Local<v8::Value>> values(rows->cells.size());
   std::string scratch;
+  // A column often holds the same string row after row (___class always):
+  // the string made for the row above is used again.
+  struct Above {
+    std::string_view text;
+    size_t cell = SIZE_MAX;
+  };
+  std::vector<Above> above(names.size());
   for (size_t i = 0; i < values.size(); ++i) {
-    if (!cellToJs(isolate, answer.text, rows->cells[i], &scratch, &values[i])) return {};
+    const FlatCell& cell = rows->cells[i];
+    Above& same = above[i % above.size()];
+    if (cell.kind == FlatCell::Kind::kString && cell.chars != JsonChars::kEscaped) {
+      const std::string_view text = cell.text.in(answer.text);
+      if (same.cell != SIZE_MAX && same.text == text) {
+        values[i] = values[same.cell];
+        continue;
+      }
+      same = {text, i};
+    }
+    if (!cellToJs(isolate, answer.text, cell, &scratch, &values[i])) return {};
   }
   v8::Local<v8::Value> parts[] = {js, v8::Array::New(isolate, names.data(), static_cast<int>(names.size())),
                                   v8::Array::New(isolate, values.data(), static_cast<int>(values.size()))};
