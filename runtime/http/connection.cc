@@ -19,6 +19,25 @@ constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
 // A file body is read and written in chunks of this size.
 constexpr size_t kFileChunkBytes = 256 * 1024;
 
+// Writes what the socket takes of `*bufs` (`*count` buffers) without
+// waiting, and advances both past it. True when all of it went. On
+// UV_EAGAIN or an error nothing is written: uv_write then queues it or
+// reports the error as it does for any write.
+bool writeNow(uv_stream_t* s, uv_buf_t*& bufs, unsigned& count) {
+  int n = uv_try_write(s, bufs, count);
+  if (n < 0) return false;
+  auto left = static_cast<size_t>(n);
+  while (count > 0 && left >= bufs->len) {
+    left -= bufs->len;
+    ++bufs;
+    --count;
+  }
+  if (count == 0) return true;
+  bufs->base += left;
+  bufs->len -= static_cast<unsigned>(left);
+  return false;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -162,7 +181,22 @@ void Connection::onPeerEnd() {
 // ---------------------------------------------------------------------------
 // Answering, strictly in request order
 
+// Not re-entered: a response written at once finishes inside write(), and
+// afterWrite() pumps; that nested call only asks this loop to look again.
 void Connection::pump() {
+  if (pumping_) {
+    pumpAgain_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    pumpAgain_ = false;
+    pumpOnce();
+  } while (pumpAgain_);
+  pumping_ = false;
+}
+
+void Connection::pumpOnce() {
   while (!closing_ && !draining_ && !closeAfterWrite_ && !fileSending_ && writing_ < queue_.size()) {
     Exchange& ex = *queue_[writing_];
     if (ex.refusalCode != ErrorCode::kOk) {
@@ -319,12 +353,24 @@ void Connection::write(Exchange& ex, const Response& r) {
   }
   uv_buf_t bufs[2] = {uv_buf_init(ex.head.data(), static_cast<unsigned>(ex.head.size())),
                       uv_buf_init(const_cast<char*>(r.body.data()), static_cast<unsigned>(r.body.size()))};
+  uv_buf_t* first = bufs;
+  unsigned count = withBody ? 2 : 1;
   ex.statusSent = r.status;
   ex.bytesOut = ex.head.size() + (withBody ? r.body.size() : 0);
   ex.state = Exchange::State::kWriting;
   ++writing_;
+  // Straight to the socket, and finished here, when no earlier write of this
+  // connection still awaits its callback (a 100 Continue's uv_write_t lives
+  // in `ex`): a uv_write, even one libuv completes at once, costs an
+  // epoll_ctl on the next loop iteration, when libuv stops watching for
+  // POLLOUT. A client that keeps the queue full is answered through
+  // uv_write, a queue per loop iteration, so its backlog never holds the loop.
+  if (writing_ == 1 && !ex.continueSent && !pausedForQueue_ && writeNow(stream(), first, count)) {
+    afterWrite(ex, 0);
+    return;
+  }
   ex.writeReq.data = &ex;
-  if (uv_write(&ex.writeReq, stream(), bufs, withBody ? 2 : 1, &Connection::onWrite) != 0) {
+  if (uv_write(&ex.writeReq, stream(), first, count, &Connection::onWrite) != 0) {
     ex.state = Exchange::State::kPending;
     --writing_;
     closeNow();

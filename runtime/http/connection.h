@@ -84,6 +84,7 @@ class Connection {
 
   // Answering.
   void pump();
+  void pumpOnce();
   void dispatch(Exchange& ex);
   static void runHandler(ServerContext& ctx, Exchange& ex);
   void runAsyncHandler(Exchange& ex);
@@ -147,6 +148,8 @@ class Connection {
   bool handlerRunning_ = false;   // an exchange is on a worker (not counting async handlers)
   bool fileReading_ = false;      // a file body's chunk is being read (uv_fs_read in flight)
   bool fileSending_ = false;      // a file body is being sent: later answers wait for its end
+  bool pumping_ = false;          // pump() is on the stack
+  bool pumpAgain_ = false;        // a nested pump() asked it to look at the queue again
 };
 
 }  // namespace ck::http

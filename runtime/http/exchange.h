@@ -27,7 +27,7 @@ struct AsyncCall;
 struct Exchange {
   enum class State : uint8_t {
     kPending,  // parsing, waiting for its turn, or running
-    kWriting,  // response handed to uv_write
+    kWriting,  // response being written (see Connection::write)
     kDone,     // response written
   };
 

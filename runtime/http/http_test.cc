@@ -17,6 +17,7 @@ namespace ck::http {
 namespace {
 
 using nlohmann::json;
+using testing::eventually;
 using testing::RawSocket;
 using testing::TestServer;
 
@@ -139,6 +140,43 @@ TEST(HttpServerTest, PipelineDeeperThanTheQueuePausesAndResumes) {
   EXPECT_EQ(server.stop(), 0);
 }
 
+// Answers too big for the socket buffers: written partly at once and the
+// rest by libuv later, while the answers after them wait their turn. A client
+// that does not read stops the server answering once its queue is full.
+TEST(HttpServerTest, ClientThatDoesNotReadHoldsBackLargeAnswersWhichArriveInOrder) {
+  constexpr int kRequests = 64;
+  constexpr size_t kBodyBytes = 1 << 20;
+  ServerConfig config;
+  config.maxPipelined = 2;
+  std::atomic<int> calls{0};
+  Router router;
+  router.add("GET", "/big/{n}", [&calls](Request& req) {
+    ++calls;
+    int n = std::stoi(req.pathParam("n"));
+    std::string body = req.pathParam("n") + ":";
+    body.resize(kBodyBytes, static_cast<char>('a' + n % 26));
+    return text(std::move(body));
+  }, {.lane = Lane::kLoop});
+  TestServer server(config, std::move(router));
+  RawSocket s(server.port());
+  std::string all;
+  for (int i = 0; i < kRequests; ++i) all += get("/big/" + std::to_string(i));
+  ASSERT_TRUE(s.send(all));
+  ASSERT_TRUE(eventually([&] { return calls.load() > 0; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_LT(calls.load(), kRequests / 2);  // the socket buffers hold a few megabytes, not 64
+  for (int i = 0; i < kRequests; ++i) {
+    auto r = s.readResponse();
+    ASSERT_TRUE(r) << i;
+    std::string expected = std::to_string(i) + ":";
+    expected.resize(kBodyBytes, static_cast<char>('a' + i % 26));
+    EXPECT_TRUE(r->body == expected) << i;  // not EXPECT_EQ: a failure would print a megabyte
+  }
+  EXPECT_EQ(calls.load(), kRequests);
+  EXPECT_EQ(server.stats().connectionsAccepted, 1u);
+  EXPECT_EQ(server.stop(), 0);
+}
+
 TEST(HttpServerTest, ContentLengthAndChunkedBodies) {
   TestServer server({}, basicRouter());
   RawSocket s(server.port());
@@ -174,6 +212,26 @@ TEST(HttpServerTest, ExpectContinueWhenTheBodyIsWelcome) {
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "5:abcde");
   EXPECT_EQ(r->header("connection"), "keep-alive");
+  EXPECT_EQ(server.stop(), 0);
+}
+
+// The answer after a 100 Continue goes through libuv's write queue; the
+// pipelined requests behind it are answered after it, in order.
+TEST(HttpServerTest, ExpectContinueThenAPipelinedRequest) {
+  TestServer server({}, basicRouter());
+  RawSocket s(server.port());
+  ASSERT_TRUE(s.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n"));
+  auto interim = s.readResponse();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(s.send("abcde" + get("/fast/1") + get("/fast/2")));
+  for (std::string expected : {"5:abcde", "1", "2"}) {
+    auto r = s.readResponse();
+    ASSERT_TRUE(r) << expected;
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, expected);
+  }
+  EXPECT_EQ(server.openConnections(), 1u);
   EXPECT_EQ(server.stop(), 0);
 }
 
