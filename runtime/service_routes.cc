@@ -302,11 +302,17 @@ void invokeForClient(services::Invoker& invoker, const ClientRequest& client, co
     if (i > 0) text += ',';
     appendStringOrNull(text, method.params[i].type.empty() ? nullptr : &method.params[i].type);
   }
-  text += "],\"config\":";
+  text += ']';
+  // Empty members are left out (the SDK takes them as {}): they were a third
+  // of what JSON.parse made of a usual request.
   const auto& settings = policy->policy().services;
   auto configured = settings.find(serviceName);
-  text += configured == settings.end() ? "{}" : configured->second.config;
-  text += ",\"pathParams\":" + pathParams + ",\"queryParams\":" + queryParams + "}]";
+  if (configured != settings.end() && configured->second.config != "{}") {
+    text += ",\"config\":" + configured->second.config;
+  }
+  if (pathParams != "{}") text += ",\"pathParams\":" + pathParams;
+  if (queryParams != "{}") text += ",\"queryParams\":" + queryParams;
+  text += "}]";
   std::string context = "{\"appId\":";
   appendJsonString(context, client.app->id());
   context += ",\"userId\":";
