@@ -70,11 +70,7 @@ std::optional<TableInfo> TableSchemaStore::load(std::string_view table) {
   // The cookie is read before the catalog: outside a transaction, a change
   // committed between the two leaves newer columns under the older cookie,
   // which the next load then reads again.
-  const int64_t cookie = readCookie();
-  if (cookie != cachedVersion_) {
-    cache_.clear();
-    cachedVersion_ = cookie;
-  }
+  keepCacheFor(readCookie());
   if (auto it = cache_.find(std::string(table)); it != cache_.end()) {
     return it->second ? std::optional<TableInfo>(it->second->info) : std::nullopt;
   }
@@ -96,7 +92,10 @@ const TableSchemaStore::CachedTable* TableSchemaStore::cached(std::string_view t
 
 bool TableSchemaStore::stillValid() {
   if (cachedVersion_ >= 0 && dataVersion() == cookieDataVersion_) return true;
-  const int64_t cookie = readCookie();
+  return keepCacheFor(readCookie());
+}
+
+bool TableSchemaStore::keepCacheFor(int64_t cookie) {
   if (cookie == cachedVersion_) return true;
   cache_.clear();
   cachedVersion_ = cookie;

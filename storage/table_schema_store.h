@@ -120,6 +120,9 @@ class TableSchemaStore {
   Database& db_;
   // The schema cookie, and SQLite's data version when it was last read.
   int64_t readCookie();
+  // Whether the cache holds for `cookie`; when not, it is emptied and kept
+  // for `cookie` from now on.
+  bool keepCacheFor(int64_t cookie);
   unsigned dataVersion();
 
   // The tables read outside write transactions, valid for schema cookie

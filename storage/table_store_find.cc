@@ -69,9 +69,9 @@ class RowLayout {
   // on the first row (no cells yet) its keys; false when the row is not
   // flat, `flat` then being unspecified.
   bool append(std::string& out, const Statement& stmt, FlatRows* flat) const {
+    if (!keysFlat_) flat = nullptr;
     const bool names = flat != nullptr && flat->cells.empty();
-    for (size_t m = 0; m < members_.size(); ++m) {
-      const Member& member = members_[m];
+    for (const Member& member : members_) {
       if (names && flat != nullptr) flat->names.push_back({static_cast<uint32_t>(out.size() + 2), member.keyLength});
       out += member.before;
       std::optional<FlatCell> cell;
@@ -85,8 +85,8 @@ class RowLayout {
         cell = appendStoredValue(out, stmt, member.column, member.type);
       }
       if (flat != nullptr) {
-        if (!cell || !keysFlat_) flat = nullptr;
-        else flat->cells.push_back(*cell);
+        if (cell) flat->cells.push_back(*cell);
+        else flat = nullptr;  // a json column's value
       }
     }
     out += '}';
